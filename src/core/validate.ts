@@ -1,0 +1,117 @@
+import { describe, InvalidArgumentError } from './errors.js'
+import { ResourceCategory, type ResourceManagerOptions, ResourcePriority } from './types.js'
+
+const categories = new Set<unknown>(Object.values(ResourceCategory))
+const priorities = new Set<unknown>(
+  Object.values(ResourcePriority).filter((value) => typeof value === 'number'),
+)
+const categoryList = [...categories].map((c) => `'${c}'`).join(', ')
+
+/** The fields every registered resource has after validation and defaults. */
+export interface ValidDefinition {
+  id: string
+  cleanup: () => unknown
+  category: ResourceCategory
+  priority: ResourcePriority
+  description: string | undefined
+  tags: string[] | undefined
+  timeout: number | undefined
+  dependencies: string[] | undefined
+  metadata: Record<string, unknown> | undefined
+}
+
+function fail(what: string, value: unknown, expected: string): never {
+  throw new InvalidArgumentError(`${what} must be ${expected}, got ${describe(value)}.`)
+}
+
+export function assertId(id: unknown): asserts id is string {
+  if (typeof id !== 'string' || id === '') fail('Resource id', id, 'a non-empty string')
+}
+
+export function assertCategory(category: unknown, what = 'Category'): asserts category is ResourceCategory {
+  if (!categories.has(category)) fail(what, category, `one of ${categoryList}`)
+}
+
+export function assertPositiveNumber(what: string, value: unknown): asserts value is number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    fail(what, value, 'a positive finite number of milliseconds')
+  }
+}
+
+export function assertPositiveInteger(what: string, value: unknown): asserts value is number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1)
+    fail(what, value, 'a positive integer')
+}
+
+function stringList(what: string, value: unknown): string[] {
+  if (!Array.isArray(value) || value.some((item) => typeof item !== 'string' || item === '')) {
+    fail(what, value, 'an array of non-empty strings')
+  }
+  return value
+}
+
+/** Checks the constructor options of a manager. */
+export function validateOptions(options: ResourceManagerOptions): void {
+  if (options === null || typeof options !== 'object') fail('ResourceManager options', options, 'an object')
+  for (const key of ['defaultTimeout', 'leakAge', 'exitTimeout'] as const) {
+    if (options[key] !== undefined) assertPositiveNumber(`Option ${key}`, options[key])
+  }
+  if (options.concurrency !== undefined) assertPositiveInteger('Option concurrency', options.concurrency)
+  if (options.captureOrigin !== undefined && typeof options.captureOrigin !== 'boolean') {
+    fail('Option captureOrigin', options.captureOrigin, 'a boolean')
+  }
+  if (options.onLateSettle !== undefined && typeof options.onLateSettle !== 'function') {
+    fail('Option onLateSettle', options.onLateSettle, 'a function')
+  }
+}
+
+/** Checks one resource and fills its defaults. Hot path: runs on every `register()`. */
+export function validateDefinition(id: unknown, cleanup: unknown, options: unknown): ValidDefinition {
+  assertId(id)
+  if (typeof cleanup !== 'function') fail(`Cleanup of resource "${id}"`, cleanup, 'a function')
+  if (options === undefined) {
+    return {
+      id,
+      cleanup: cleanup as () => unknown,
+      category: ResourceCategory.CRITICAL,
+      priority: ResourcePriority.MEDIUM,
+      description: undefined,
+      tags: undefined,
+      timeout: undefined,
+      dependencies: undefined,
+      metadata: undefined,
+    }
+  }
+  if (options === null || typeof options !== 'object')
+    fail(`Options of resource "${id}"`, options, 'an object')
+  const o = options as Record<string, unknown>
+  const category = o.category ?? ResourceCategory.CRITICAL
+  assertCategory(category, `Category of resource "${id}"`)
+  const priority = o.priority ?? ResourcePriority.MEDIUM
+  if (!priorities.has(priority)) {
+    fail(`Priority of resource "${id}"`, priority, 'one of 0 (CRITICAL), 1 (HIGH), 2 (MEDIUM), 3 (LOW)')
+  }
+  if (o.timeout !== undefined) assertPositiveNumber(`Timeout of resource "${id}"`, o.timeout)
+  const dependencies =
+    o.dependencies === undefined
+      ? undefined
+      : [...new Set(stringList(`Dependencies of resource "${id}"`, o.dependencies))]
+  const tags = o.tags === undefined ? undefined : stringList(`Tags of resource "${id}"`, o.tags)
+  if (o.description !== undefined && typeof o.description !== 'string') {
+    fail(`Description of resource "${id}"`, o.description, 'a string')
+  }
+  if (o.metadata !== undefined && (o.metadata === null || typeof o.metadata !== 'object')) {
+    fail(`Metadata of resource "${id}"`, o.metadata, 'an object')
+  }
+  return {
+    id,
+    cleanup: cleanup as () => unknown,
+    category,
+    priority: priority as ResourcePriority,
+    description: o.description as string | undefined,
+    tags,
+    timeout: o.timeout as number | undefined,
+    dependencies,
+    metadata: o.metadata as Record<string, unknown> | undefined,
+  }
+}
