@@ -13,6 +13,7 @@ export default [
     test: {
       name: 'integration',
       include: ['test/integration/**/*.test.ts'],
+      globalSetup: ['test/integration/build-once.ts'],
       testTimeout: 60_000,
       hookTimeout: 60_000,
     },

@@ -6,11 +6,11 @@ import {
   InvalidArgumentError,
   ResourceCleanupError,
 } from './errors.js'
+import { addExitParticipant, removeExitParticipant } from './exit/process-exit.js'
 import { findCycle } from './graph.js'
 import { MetricsRecorder } from './metrics.js'
 import { captureStack, firstUserFrame, formatLocation, type StackHolder } from './origin.js'
 import { CleanupPass, type PassHost } from './pass.js'
-import { addExitParticipant, type ExitParticipant, removeExitParticipant } from './process-exit.js'
 import {
   type CleanupFunction,
   type CleanupOptions,
@@ -45,7 +45,6 @@ export class ResourceManager {
   readonly #metrics = new MetricsRecorder()
   readonly #options: Required<Omit<ResourceManagerOptions, 'onLateSettle'>>
   readonly #host: PassHost
-  readonly #exitParticipant: ExitParticipant
   #seq = 0
   #isClosed = false
 
@@ -68,7 +67,6 @@ export class ResourceManager {
       },
       ended: (pass) => this.#endPass(pass),
     }
-    this.#exitParticipant = { cleanupForExit: () => this.cleanup({ timeout: this.#options.exitTimeout }) }
   }
 
   /** Registers a resource and the function that releases it. Throws a `TestkitError` on bad input. */
@@ -182,12 +180,12 @@ export class ResourceManager {
 
   /** Cleans this manager on SIGINT, SIGTERM, SIGHUP or an uncaught error, then lets the process end. */
   registerProcessHandlers(): void {
-    addExitParticipant(this.#exitParticipant)
+    addExitParticipant(this, this.#options.exitTimeout)
   }
 
   /** Stops cleaning this manager on process signals and uncaught errors. */
   unregisterProcessHandlers(): void {
-    removeExitParticipant(this.#exitParticipant)
+    removeExitParticipant(this)
   }
 
   /** `await using manager = new ResourceManager()`: cleans (throwing on failure) and closes. */

@@ -1,4 +1,4 @@
-import { sep } from 'node:path'
+import { isAbsolute, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { SourceLocation } from './types.js'
 
@@ -21,44 +21,29 @@ export function captureStack(skip: (...args: never[]) => unknown): StackHolder {
   return holder
 }
 
-/** The directory holding this package's code (`src/` when run from source, `dist/` when built). */
-function ownRoot(): string {
-  const file = frameFile(new Error().stack?.split('\n')[1] ?? '')
-  for (const marker of [`${sep}src${sep}`, `${sep}dist${sep}`]) {
-    const at = file?.lastIndexOf(marker) ?? -1
-    if (at >= 0) return file!.slice(0, at + marker.length)
-  }
-  /* c8 ignore next */
-  return file ?? '\0'
-}
-const OWN_ROOT = ownRoot()
-
-function frameFile(line: string): string | undefined {
+function parseFrame(line: string): SourceLocation | undefined {
   const match = FRAME.exec(line.trim())
   if (!match) return undefined
   const raw = match[1]!
-  return raw.startsWith('file://') ? fileURLToPath(raw) : raw
+  const file = raw.startsWith('file://') ? fileURLToPath(raw) : raw
+  return { file, line: Number(match[2]), column: Number(match[3]) }
 }
+
+// This package's own code: <root>/src/ when run from source, <root>/dist/ once built (the greedy
+// match takes the last src/ or dist/ on the path, so a project living under /src/ is fine).
+const OWN_ROOT = /^(.*[\\/](?:src|dist)[\\/])/.exec(parseFrame(new Error().stack!.split('\n')[1]!)!.file)![1]!
 
 /** Whether a file is the user's own code: not Node internals, not node_modules, not this package. */
 export function isUserFile(file: string): boolean {
-  return (
-    !file.startsWith('node:') &&
-    !file.startsWith(OWN_ROOT) &&
-    !file.includes(`${sep}node_modules${sep}`) &&
-    (file.startsWith(sep) || /^[A-Za-z]:[\\/]/.test(file))
-  )
+  return isAbsolute(file) && !file.startsWith(OWN_ROOT) && !file.includes(`${sep}node_modules${sep}`)
 }
 
 /** The first frame of a stack in the user's code, or null. */
 export function firstUserFrame(stack: string | undefined): SourceLocation | null {
   if (!stack) return null
   for (const line of stack.split('\n')) {
-    const match = FRAME.exec(line.trim())
-    if (!match || !line.trimStart().startsWith('at ')) continue
-    const raw = match[1]!
-    const file = raw.startsWith('file://') ? fileURLToPath(raw) : raw
-    if (isUserFile(file)) return { file, line: Number(match[2]), column: Number(match[3]) }
+    const frame = parseFrame(line)
+    if (frame && isUserFile(frame.file)) return frame
   }
   return null
 }

@@ -156,9 +156,8 @@ export class CleanupPass implements EntryOwner {
       this.#settle(entry, started, error, timedOut)
       this.#wake?.()
     }
-    const abort: Abort = (error) => {
-      if (!isSettled) finish(error, true)
-    }
+    // Only reached while unsettled: settling clears the timer and leaves the running set.
+    const abort: Abort = (error) => finish(error, true)
     const timer = setTimeout(
       () => abort(new ResourceTimeoutError(entry.id, timeoutMs, 'resource')),
       timeoutMs,

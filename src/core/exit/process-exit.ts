@@ -1,13 +1,14 @@
 import { inspect } from 'node:util'
 import { onExit } from 'signal-exit'
 
-/** Something to clean when the process is about to die; resolves within its own budget. */
+/** Something to clean when the process is about to die (a ResourceManager, of any copy of this package). */
 export interface ExitParticipant {
-  cleanupForExit(): Promise<unknown>
+  cleanup(options: { timeout: number }): Promise<unknown>
 }
 
 interface ExitHandlers {
-  readonly participants: Set<ExitParticipant>
+  /** Each participant with its budget in milliseconds. */
+  readonly participants: Map<ExitParticipant, number>
   removeSignalHandler: (() => void) | undefined
   readonly onUncaught: (error: unknown) => void
   isExiting: boolean
@@ -20,7 +21,7 @@ const registry = globalThis as typeof globalThis & { [KEY]?: ExitHandlers }
 
 function handlers(): ExitHandlers {
   registry[KEY] ??= {
-    participants: new Set(),
+    participants: new Map(),
     removeSignalHandler: undefined,
     onUncaught,
     isExiting: false,
@@ -33,7 +34,9 @@ async function cleanAll(state: ExitHandlers): Promise<void> {
   const participants = [...state.participants]
   state.participants.clear()
   uninstall(state)
-  await Promise.allSettled(participants.map((participant) => participant.cleanupForExit()))
+  await Promise.allSettled(
+    participants.map(([participant, budget]) => participant.cleanup({ timeout: budget })),
+  )
 }
 
 function onSignalOrExit(_code: number | null | undefined, signal: NodeJS.Signals | null): true | undefined {
@@ -67,10 +70,10 @@ function uninstall(state: ExitHandlers): void {
 }
 
 /** Cleans `participant` on SIGINT, SIGTERM, SIGHUP (and other fatal signals) or an uncaught error. */
-export function addExitParticipant(participant: ExitParticipant): void {
+export function addExitParticipant(participant: ExitParticipant, budget: number): void {
   const state = handlers()
   if (state.isExiting) return
-  state.participants.add(participant)
+  state.participants.set(participant, budget)
   if (state.removeSignalHandler === undefined) install(state)
 }
 
