@@ -6,7 +6,7 @@ import {
   InvalidArgumentError,
   ResourceCleanupError,
 } from './errors.js'
-import { addExitParticipant, removeExitParticipant } from './exit/process-exit.js'
+import { addExitParticipant, CLEANUP_FOR_EXIT, removeExitParticipant } from './exit/process-exit.js'
 import { findCycle } from './graph.js'
 import { MetricsRecorder } from './metrics.js'
 import { captureStack, firstUserFrame, formatLocation, type StackHolder } from './origin.js'
@@ -186,6 +186,20 @@ export class ResourceManager {
   /** Stops cleaning this manager on process signals and uncaught errors. */
   unregisterProcessHandlers(): void {
     removeExitParticipant(this)
+  }
+
+  /**
+   * @internal What `registerProcessHandlers()` runs in a dying process: everything, including what
+   * other passes took and have not started, as much at once as dependencies allow, within `budget`.
+   */
+  [CLEANUP_FOR_EXIT](budget: number): Promise<CleanupResult> {
+    const pass = new CleanupPass(this.#host, Number.MAX_SAFE_INTEGER, budget, false)
+    for (const entry of [...this.#entries.values()]) {
+      if (entry.state === EntryState.Claimed) (entry.owner as CleanupPass).disown()
+      if (entry.state !== EntryState.Running) pass.claim(entry)
+    }
+    this.#fullPasses.push(pass)
+    return pass.run()
   }
 
   /** `await using manager = new ResourceManager()`: cleans (throwing on failure) and closes. */

@@ -36,12 +36,15 @@ function emptySummary(): CleanupResult['summary'] {
 /**
  * One run of cleanups over the entries it claimed. Entries become ready when every dependent has
  * finished; ready entries start in `goesBefore` order. With `concurrency` > 1, ready entries of the
- * same priority (a step) run together; a new step starts when the running one has drained.
+ * same priority (a step) run together; a new step starts when the running one has drained. An
+ * unstepped pass (a dying process) starts whatever is ready, so one hung cleanup blocks only its
+ * own dependencies.
  */
 export class CleanupPass implements EntryOwner {
   readonly #host: PassHost
   readonly #concurrency: number
   readonly #budget: number | undefined
+  readonly #isStepped: boolean
   readonly #ready = new Heap<Entry>(goesBefore)
   readonly #running = new Map<Entry, Abort>()
   readonly #errors: CleanupError[] = []
@@ -54,10 +57,11 @@ export class CleanupPass implements EntryOwner {
   #wake: (() => void) | undefined
   #done: Promise<CleanupResult> | undefined
 
-  constructor(host: PassHost, concurrency: number, budget: number | undefined) {
+  constructor(host: PassHost, concurrency: number, budget: number | undefined, isStepped = true) {
     this.#host = host
     this.#concurrency = concurrency
     this.#budget = budget
+    this.#isStepped = isStepped
   }
 
   /** Takes an entry into this pass. */
@@ -66,6 +70,12 @@ export class CleanupPass implements EntryOwner {
     entry.owner = this
     this.#remaining++
     if (entry.pendingDependents === 0) this.#ready.push(entry)
+    this.#wake?.()
+  }
+
+  /** Gives up an entry another pass takes over before it started. */
+  disown(): void {
+    this.#remaining--
     this.#wake?.()
   }
 
@@ -114,13 +124,15 @@ export class CleanupPass implements EntryOwner {
     const ready = this.#ready
     while (ready.size > 0 && !this.#expired) {
       const next = ready.peek()!
-      // Stale: started already, or a dependent registered since it was queued (it is queued again later).
-      if (next.state !== EntryState.Claimed || next.pendingDependents > 0) {
+      // Stale: started already, taken over by another pass, or a dependent registered since it was
+      // queued (it is queued again when that one finishes).
+      if (next.state !== EntryState.Claimed || next.owner !== this || next.pendingDependents > 0) {
         ready.pop()
         continue
       }
       const running = this.#running.size
-      if (running > 0 && (running >= this.#concurrency || next.priority !== this.#stepPriority)) return
+      if (running >= this.#concurrency) return
+      if (running > 0 && this.#isStepped && next.priority !== this.#stepPriority) return
       ready.pop()
       this.#stepPriority = next.priority
       this.#start(next)
