@@ -4,7 +4,15 @@ import { clearTimeout, setTimeout } from 'node:timers'
 import { type Entry, type EntryOwner, EntryState, goesBefore } from './entry.js'
 import { ResourceTimeoutError, toError } from './errors.js'
 import { Heap } from './heap.js'
-import { type CleanupError, type CleanupResult, type MissingDependency, ResourceCategory } from './types.js'
+import {
+  type CleanupError,
+  type CleanupResult,
+  type CleanupTiming,
+  type MissingDependency,
+  ResourceCategory,
+} from './types.js'
+
+const SLOWEST_KEPT = 5
 
 /** What a pass needs from its manager. */
 export interface PassHost {
@@ -50,6 +58,7 @@ export class CleanupPass implements EntryOwner {
   readonly #errors: CleanupError[] = []
   readonly #missing: MissingDependency[] = []
   readonly #summary = emptySummary()
+  readonly #slowest: CleanupTiming[] = []
   #processed = 0
   #remaining = 0
   #stepPriority = -1
@@ -117,6 +126,7 @@ export class CleanupPass implements EntryOwner {
       summary: this.#summary,
       missingDependencies: this.#missing,
       skipped,
+      slowest: this.#slowest,
     }
   }
 
@@ -184,7 +194,9 @@ export class CleanupPass implements EntryOwner {
 
   #settle(entry: Entry, started: number, error: Error | undefined, timedOut: boolean): void {
     const outcome = error === undefined ? 'cleaned' : timedOut ? 'timedOut' : 'failed'
-    this.#host.settled(entry, outcome, performance.now() - started)
+    const duration = performance.now() - started
+    this.#host.settled(entry, outcome, duration)
+    this.#recordTiming(entry, duration)
     this.#processed++
     this.#remaining--
     if (error === undefined) {
@@ -193,6 +205,16 @@ export class CleanupPass implements EntryOwner {
       this.#summary[entry.category].failed++
       this.#errors.push({ resourceId: entry.id, category: entry.category, error, timeout: timedOut })
     }
+  }
+
+  /** Keeps the few slowest, sorted: a short insertion, no array of every duration. */
+  #recordTiming(entry: Entry, duration: number): void {
+    const slowest = this.#slowest
+    if (slowest.length === SLOWEST_KEPT && duration <= slowest[SLOWEST_KEPT - 1]!.duration) return
+    let at = slowest.length
+    while (at > 0 && slowest[at - 1]!.duration < duration) at--
+    slowest.splice(at, 0, { resourceId: entry.id, category: entry.category, duration })
+    if (slowest.length > SLOWEST_KEPT) slowest.pop()
   }
 
   /** The budget ran out: time out what is running; what has not started stays registered. */

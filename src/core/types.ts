@@ -75,6 +75,16 @@ export interface CleanupResult {
   missingDependencies: MissingDependency[]
   /** Ids left registered, not started, because the pass's budget ran out. */
   skipped: string[]
+  /** The slowest cleanups of the pass, slowest first (at most 5). */
+  slowest: CleanupTiming[]
+}
+
+/** How long one cleanup took. */
+export interface CleanupTiming {
+  resourceId: string
+  category: ResourceCategory
+  /** Milliseconds. */
+  duration: number
 }
 
 /** Options of `cleanup()`. */

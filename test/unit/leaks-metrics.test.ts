@@ -159,3 +159,19 @@ describe('getMetrics()', () => {
     expect(timer.p95Duration).toBeGreaterThanOrEqual(0)
   })
 })
+
+describe('CleanupResult.slowest', () => {
+  test('lists the five slowest cleanups of the pass, slowest first', async () => {
+    const manager = new ResourceManager({ concurrency: 8 })
+    const delays = [5, 200, 1, 120, 160, 40, 0, 80]
+    for (const [i, delay] of delays.entries()) {
+      manager.register(`r${i}-${delay}`, () => new Promise((resolve) => setTimeout(resolve, delay)))
+    }
+
+    const { slowest } = await manager.cleanup()
+
+    expect(slowest.map((timing) => timing.resourceId)).toEqual(['r1-200', 'r4-160', 'r3-120', 'r7-80', 'r5-40'])
+    expect(slowest[0]).toMatchObject({ category: 'critical' })
+    expect(slowest[0]!.duration).toBeGreaterThanOrEqual(slowest[4]!.duration)
+  })
+})
