@@ -203,7 +203,13 @@ export class CleanupPass implements EntryOwner {
       this.#summary[entry.category].success++
     } else {
       this.#summary[entry.category].failed++
-      this.#errors.push({ resourceId: entry.id, category: entry.category, error, timeout: timedOut })
+      this.#errors.push({
+        resourceId: entry.id,
+        category: entry.category,
+        description: entry.description,
+        error,
+        timeout: timedOut,
+      })
     }
   }
 

@@ -52,6 +52,8 @@ export interface ResourceOptions {
 export interface CleanupError {
   resourceId: string
   category: ResourceCategory
+  /** The resource's description, if it had one. */
+  description?: string
   error: Error
   /** True when the cleanup did not settle within its timeout (or the pass's budget). */
   timeout: boolean

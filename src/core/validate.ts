@@ -32,6 +32,10 @@ export function assertCategory(category: unknown, what = 'Category'): asserts ca
   if (!categories.has(category)) fail(what, category, `one of ${categoryList}`)
 }
 
+export function assertFunction(what: string, value: unknown): asserts value is (...args: never[]) => unknown {
+  if (typeof value !== 'function') fail(what, value, 'a function')
+}
+
 export function assertPositiveNumber(what: string, value: unknown): asserts value is number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
     fail(what, value, 'a positive finite number of milliseconds')
@@ -68,7 +72,7 @@ export function validateOptions(options: ResourceManagerOptions): void {
 /** Checks one resource and fills its defaults. Hot path: runs on every `register()`. */
 export function validateDefinition(id: unknown, cleanup: unknown, options: unknown): ValidDefinition {
   assertId(id)
-  if (typeof cleanup !== 'function') fail(`Cleanup of resource "${id}"`, cleanup, 'a function')
+  assertFunction(`Cleanup of resource "${id}"`, cleanup)
   if (options === undefined) {
     return {
       id,
