@@ -1,5 +1,10 @@
 /**
  * @orchestr8/testkit: resource management, leak detection and cleanup for test suites.
- * Framework-free core; the Vitest and Jest adapters live under their own subpaths.
+ * Framework-free; the Vitest and Jest adapters live under their own subpaths.
  */
+export type { IgnoreRule, LeakPolicy, TestkitOptions } from './config/options.js'
 export * from './core/index.js'
+export * from './helpers/index.js'
+export type { CleanupFailureRecord, LeakRecord, ScopeRecord, Severity } from './report/model.js'
+export type { JsonReport, ReportCleanupError, ReportLeak, ReportScopeMetrics } from './report/run-report.js'
+export { allowLeaks, getResourceManager, setCleanupTimeout } from './scope/index.js'

@@ -8,6 +8,7 @@ export type TestkitErrorCode =
   | 'ERR_RESOURCE_TIMEOUT'
   | 'ERR_RESOURCE_CLEANUP'
   | 'ERR_CLEANUP_THREW_NON_ERROR'
+  | 'ERR_SCOPE_FAILED'
 
 /** Base class of this package's errors; `code` is stable across versions. */
 export class TestkitError extends Error {

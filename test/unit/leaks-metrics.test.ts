@@ -170,7 +170,13 @@ describe('CleanupResult.slowest', () => {
 
     const { slowest } = await manager.cleanup()
 
-    expect(slowest.map((timing) => timing.resourceId)).toEqual(['r1-200', 'r4-160', 'r3-120', 'r7-80', 'r5-40'])
+    expect(slowest.map((timing) => timing.resourceId)).toEqual([
+      'r1-200',
+      'r4-160',
+      'r3-120',
+      'r7-80',
+      'r5-40',
+    ])
     expect(slowest[0]).toMatchObject({ category: 'critical' })
     expect(slowest[0]!.duration).toBeGreaterThanOrEqual(slowest[4]!.duration)
   })

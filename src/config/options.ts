@@ -1,0 +1,122 @@
+import { describe, InvalidArgumentError } from '../core/errors.js'
+import { ResourceCategory } from '../core/types.js'
+
+/** What a finding does: fail the test, warn about it, or not track it at all. */
+export type LeakPolicy = 'fail' | 'warn' | 'off'
+
+/** A rule that silences findings: every field given must match. */
+export interface IgnoreRule {
+  /** A category, e.g. 'timer'. */
+  category?: `${ResourceCategory}`
+  /** A handle or resource type, e.g. 'Timeout', 'PoolConnection'. */
+  type?: string
+  /** Matched against the origin's file path (a string matches as a substring). */
+  origin?: string | RegExp
+}
+
+/** Options of `testkit()` and of the setup file; each has an environment variable that wins over it. */
+export interface TestkitOptions {
+  /** `TESTKIT_LEAKS`. Default 'fail'. */
+  leaks?: LeakPolicy
+  /** `TESTKIT_CLEANUP_TIMEOUT`: ms one cleanup may take. Default 10,000. */
+  cleanupTimeout?: number
+  /** `TESTKIT_CLEANUP_BUDGET`: ms all of one test's cleanups may take together. Default none. */
+  cleanupBudget?: number
+  /** `TESTKIT_REPORT`: where the JSON report goes, relative to the project root; false for none. Default '.testkit/report.json'. */
+  report?: string | false
+  /** Findings that match any rule are not reported. */
+  ignore?: IgnoreRule[]
+}
+
+/** Options with every default filled in and every environment variable applied. */
+export interface ResolvedOptions {
+  leaks: LeakPolicy
+  cleanupTimeout: number
+  cleanupBudget: number | undefined
+  report: string | false
+  ignore: IgnoreRule[]
+}
+
+const policies: readonly LeakPolicy[] = ['fail', 'warn', 'off']
+const categories = new Set<string>(Object.values(ResourceCategory))
+
+function invalid(option: string, value: unknown, expected: string): never {
+  throw new InvalidArgumentError(`testkit option "${option}" must be ${expected}, got ${describe(value)}.`)
+}
+
+function positive(option: string, value: unknown): number {
+  const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value
+  if (typeof number !== 'number' || !Number.isFinite(number) || number <= 0) {
+    invalid(option, value, 'a positive number of milliseconds')
+  }
+  return number
+}
+
+function ignoreRules(value: unknown): IgnoreRule[] {
+  if (!Array.isArray(value)) invalid('ignore', value, 'an array of { category?, type?, origin? } rules')
+  for (const rule of value) {
+    if (rule === null || typeof rule !== 'object')
+      invalid('ignore', rule, 'a { category?, type?, origin? } rule')
+    const { category, type, origin } = rule as Record<string, unknown>
+    if (category !== undefined && !categories.has(category as string)) {
+      invalid('ignore[].category', category, `one of ${[...categories].map((c) => `'${c}'`).join(', ')}`)
+    }
+    if (type !== undefined && typeof type !== 'string') invalid('ignore[].type', type, 'a string')
+    if (origin !== undefined && typeof origin !== 'string' && !(origin instanceof RegExp)) {
+      invalid('ignore[].origin', origin, 'a string or a RegExp')
+    }
+  }
+  return value as IgnoreRule[]
+}
+
+/** Validates options and applies the environment; throws an InvalidArgumentError naming the bad option. */
+export function resolveOptions(
+  options: TestkitOptions = {},
+  env: NodeJS.ProcessEnv = process.env,
+): ResolvedOptions {
+  if (options === null || typeof options !== 'object') invalid('options', options, 'an object')
+  const leaks = env.TESTKIT_LEAKS || options.leaks || 'fail'
+  if (!policies.includes(leaks as LeakPolicy)) {
+    invalid(env.TESTKIT_LEAKS ? 'leaks (from TESTKIT_LEAKS)' : 'leaks', leaks, "one of 'fail', 'warn', 'off'")
+  }
+  const timeout = env.TESTKIT_CLEANUP_TIMEOUT || options.cleanupTimeout
+  const budget = env.TESTKIT_CLEANUP_BUDGET || options.cleanupBudget
+  const report = env.TESTKIT_REPORT ?? options.report ?? '.testkit/report.json'
+  if (report !== false && (typeof report !== 'string' || report === '')) {
+    invalid('report', report, 'a file path or false')
+  }
+  return {
+    leaks: leaks as LeakPolicy,
+    cleanupTimeout: timeout === undefined ? 10_000 : positive('cleanupTimeout', timeout),
+    cleanupBudget: budget === undefined ? undefined : positive('cleanupBudget', budget),
+    report: report === 'false' ? false : report,
+    ignore: options.ignore === undefined ? [] : ignoreRules(options.ignore),
+  }
+}
+
+/** Options as they cross from the main process to the workers: a RegExp does not survive the trip. */
+export type TransportedOptions = Omit<ResolvedOptions, 'ignore'> & {
+  ignore: Array<Omit<IgnoreRule, 'origin'> & { origin?: string | { regexp: string; flags: string } }>
+}
+
+export function toTransport(options: ResolvedOptions): TransportedOptions {
+  return {
+    ...options,
+    ignore: options.ignore.map((rule) =>
+      rule.origin instanceof RegExp
+        ? { ...rule, origin: { regexp: rule.origin.source, flags: rule.origin.flags } }
+        : { ...rule, origin: rule.origin },
+    ),
+  }
+}
+
+export function fromTransport(options: TransportedOptions): ResolvedOptions {
+  return {
+    ...options,
+    ignore: options.ignore.map((rule) =>
+      typeof rule.origin === 'object'
+        ? { ...rule, origin: new RegExp(rule.origin.regexp, rule.origin.flags) }
+        : { ...rule, origin: rule.origin },
+    ),
+  }
+}

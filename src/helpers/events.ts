@@ -1,0 +1,48 @@
+import type { EventEmitter } from 'node:events'
+import { InvalidArgumentError } from '../core/errors.js'
+import { ResourceCategory, ResourcePriority } from '../core/types.js'
+import { assertFunction } from '../core/validate.js'
+import { type Tracked, track } from './track.js'
+
+type Listener = (...args: never[]) => unknown
+
+function isEmitter(target: unknown): target is EventEmitter {
+  return (
+    typeof (target as EventEmitter)?.on === 'function' && typeof (target as EventEmitter).off === 'function'
+  )
+}
+
+function isEventTarget(target: unknown): target is EventTarget {
+  return typeof (target as EventTarget)?.addEventListener === 'function'
+}
+
+/**
+ * Adds a listener to an EventEmitter (`process` included) or an EventTarget, and removes it when the
+ * test ends.
+ */
+export function useEventListener(
+  target: EventEmitter | EventTarget,
+  type: string | symbol,
+  listener: Listener,
+  options?: { capture?: boolean; once?: boolean; passive?: boolean; signal?: AbortSignal },
+): Tracked {
+  assertFunction('useEventListener() listener', listener)
+  let remove: () => void
+  if (isEmitter(target)) {
+    target.on(type, listener as (...args: unknown[]) => void)
+    remove = () => target.off(type, listener as (...args: unknown[]) => void)
+  } else if (isEventTarget(target) && typeof type === 'string') {
+    target.addEventListener(type, listener as (event: Event) => void, options)
+    remove = () => target.removeEventListener(type, listener as (event: Event) => void, options)
+  } else {
+    throw new InvalidArgumentError(
+      'useEventListener() target must be an EventEmitter or an EventTarget (with a string event type).',
+    )
+  }
+  const name = target === process ? 'process' : (target.constructor?.name ?? 'target')
+  return track('listener', remove, {
+    category: ResourceCategory.EVENT,
+    priority: ResourcePriority.CRITICAL,
+    description: `${name} '${String(type)}' listener ${listener.name || '(anonymous)'}`,
+  })
+}

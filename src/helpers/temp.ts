@@ -1,0 +1,81 @@
+import { lstat, realpath, rm, unlink } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { sep } from 'node:path'
+import { dir, file } from 'tmp-promise'
+import { ResourceCategory, ResourcePriority } from '../core/types.js'
+import { type Tracked, track } from './track.js'
+
+/** A temporary directory, removed recursively when the test ends. */
+export interface TempDir extends Tracked {
+  readonly path: string
+}
+
+/** A temporary file, removed when the test ends. */
+export interface TempFile extends Tracked {
+  readonly path: string
+}
+
+/** Options of `useTempDir()` and `useTempFile()`. */
+export interface TempOptions {
+  /** Start of the generated name. Default 'testkit-'. */
+  prefix?: string
+  /** End of the generated name (e.g. '.json'). */
+  postfix?: string
+}
+
+/**
+ * Removes `path` if it is still inside the temp root. A symlink is removed as a link, never followed:
+ * a test that replaced its temp dir by a link to elsewhere cannot make cleanup delete elsewhere.
+ */
+async function removeInside(path: string, root: string): Promise<void> {
+  const stat = await lstat(path).catch(() => undefined)
+  if (stat === undefined) return
+  if (stat.isSymbolicLink()) return unlink(path)
+  const real = await realpath(path)
+  if (!real.startsWith(root + sep)) {
+    throw new Error(`Refusing to remove ${path}: it resolves to ${real}, outside the temp root ${root}.`)
+  }
+  // rm() removes links it meets inside the tree as links; it does not follow them.
+  await rm(real, { recursive: true, force: true })
+}
+
+let tempRoot: Promise<string> | undefined
+const realTempRoot = () => {
+  tempRoot ??= realpath(tmpdir())
+  return tempRoot
+}
+
+/** Creates a temporary directory for this test; it is removed recursively when the test ends. */
+export async function useTempDir(options: TempOptions = {}): Promise<TempDir> {
+  const root = await realTempRoot()
+  const created = await dir({ prefix: options.prefix ?? 'testkit-', postfix: options.postfix, tmpdir: root })
+  const path = created.path
+  return {
+    path,
+    ...track('temp-dir', () => removeInside(path, root), {
+      category: ResourceCategory.FILE,
+      priority: ResourcePriority.LOW,
+      description: `temp dir ${path}`,
+    }),
+  }
+}
+
+/** Creates an empty temporary file for this test; it is removed when the test ends. */
+export async function useTempFile(options: TempOptions = {}): Promise<TempFile> {
+  const root = await realTempRoot()
+  const created = await file({
+    prefix: options.prefix ?? 'testkit-',
+    postfix: options.postfix,
+    tmpdir: root,
+    discardDescriptor: true,
+  })
+  const path = created.path
+  return {
+    path,
+    ...track('temp-file', () => removeInside(path, root), {
+      category: ResourceCategory.FILE,
+      priority: ResourcePriority.LOW,
+      description: `temp file ${path}`,
+    }),
+  }
+}

@@ -1,0 +1,44 @@
+import { ResourceCategory, ResourcePriority } from '../core/types.js'
+import { assertFunction } from '../core/validate.js'
+import { type Tracked, track } from './track.js'
+
+/** A timer cleared when the test ends (or when it has fired, for a timeout). */
+export interface TrackedTimer extends Tracked {
+  readonly timer: ReturnType<typeof setTimeout>
+}
+
+/**
+ * `setTimeout` tracked by the current test: cleared when the test ends if it has not fired.
+ * Uses the global `setTimeout` of the moment, so it follows `vi.useFakeTimers()`.
+ */
+export function useTimeout(callback: () => void, ms: number): TrackedTimer {
+  assertFunction('useTimeout() callback', callback)
+  let tracked: Tracked | undefined
+  const clear = globalThis.clearTimeout
+  const timer = globalThis.setTimeout(() => {
+    // Fired: nothing left to clean, so it no longer belongs to the test's resources.
+    void tracked?.dispose()
+    callback()
+  }, ms)
+  tracked = track('timeout', () => clear(timer), {
+    category: ResourceCategory.TIMER,
+    priority: ResourcePriority.CRITICAL,
+    description: `setTimeout(${callback.name || 'anonymous'}, ${ms})`,
+  })
+  return { timer, ...tracked }
+}
+
+/** `setInterval` tracked by the current test: cleared when the test ends. */
+export function useInterval(callback: () => void, ms: number): TrackedTimer {
+  assertFunction('useInterval() callback', callback)
+  const clear = globalThis.clearInterval
+  const timer = globalThis.setInterval(callback, ms)
+  return {
+    timer,
+    ...track('interval', () => clear(timer), {
+      category: ResourceCategory.TIMER,
+      priority: ResourcePriority.CRITICAL,
+      description: `setInterval(${callback.name || 'anonymous'}, ${ms})`,
+    }),
+  }
+}

@@ -1,0 +1,34 @@
+import { ResourceCleanupError } from '../core/errors.js'
+import type { ResourceManager } from '../core/manager.js'
+import type { CleanupFunction, ResourceOptions } from '../core/types.js'
+import { currentScope } from '../scope/current.js'
+import type { Scope } from '../scope/scope.js'
+
+/** What every helper returns besides its own fields: release it early, or let `await using` do it. */
+export interface Tracked {
+  /** The id it is registered under in the scope's ResourceManager. */
+  readonly resourceId: string
+  /** Cleans it now (and whatever depends on it); later calls do nothing. Throws if the cleanup failed. */
+  dispose(): Promise<void>
+  [Symbol.asyncDispose](): Promise<void>
+}
+
+let counter = 0
+
+/** Registers `cleanup` in the current scope under a fresh `kind#n` id and returns its handle. */
+export function track(
+  kind: string,
+  cleanup: CleanupFunction,
+  options: ResourceOptions,
+  scope: Scope = currentScope(),
+): Tracked {
+  const manager: ResourceManager = scope.manager
+  const resourceId = `${kind}#${++counter}`
+  const timeout = options.timeout ?? scope.cleanupTimeoutOverride
+  manager.register(resourceId, cleanup, timeout === undefined ? options : { ...options, timeout })
+  const dispose = async () => {
+    const result = await manager.cleanupBatch([resourceId])
+    if (!result.success) throw new ResourceCleanupError(result)
+  }
+  return { resourceId, dispose, [Symbol.asyncDispose]: dispose }
+}

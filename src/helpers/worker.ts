@@ -1,0 +1,28 @@
+import { Worker, type WorkerOptions } from 'node:worker_threads'
+import { ResourceCategory, ResourcePriority } from '../core/types.js'
+import { type Tracked, track } from './track.js'
+
+/** A worker thread terminated when the test ends. */
+export interface TrackedWorker extends Tracked {
+  readonly worker: Worker
+}
+
+/** Starts a worker thread for the current test; it is terminated when the test ends. */
+export function useWorker(filename: string | URL, options?: WorkerOptions): TrackedWorker {
+  const worker = new Worker(filename, options)
+  // A worker that already exited has nothing to terminate; terminate() then resolves at once anyway.
+  return {
+    worker,
+    ...track(
+      'worker',
+      async () => {
+        await worker.terminate()
+      },
+      {
+        category: ResourceCategory.PROCESS,
+        priority: ResourcePriority.HIGH,
+        description: `worker ${String(filename)}`,
+      },
+    ),
+  }
+}

@@ -1,0 +1,39 @@
+import type { SourceLocation } from '../core/types.js'
+import type { CleanupFailureRecord, LeakRecord, ScopeRecord } from './model.js'
+
+/** `file:line:column`, relative to `root` when it is inside it. */
+export function locationText(origin: SourceLocation | null, root?: string): string {
+  if (origin === null) return 'unknown location'
+  const file = root && origin.file.startsWith(`${root}/`) ? origin.file.slice(root.length + 1) : origin.file
+  return `${file}:${origin.line}:${origin.column}`
+}
+
+/** One line for a failed cleanup. */
+export function failureLine(failure: CleanupFailureRecord): string {
+  const what = failure.description ? `, ${failure.description}` : ''
+  const verb = failure.timeout ? 'timed out' : 'failed'
+  return `cleanup of "${failure.resourceId}" (${failure.category}${what}) ${verb}: ${failure.message}`
+}
+
+/** One line for a leak. */
+export function leakLine(leak: LeakRecord, root?: string): string {
+  return `${leak.type} (${leak.category}) created at ${locationText(leak.origin, root)}: ${leak.message} Fix: ${leak.hint}`
+}
+
+/** The message of the error that fails a test: every failure and leak, one per line. */
+export function scopeFailureMessage(record: ScopeRecord, root?: string): string {
+  const lines = [
+    ...record.cleanupErrors.filter((f) => f.severity === 'error').map(failureLine),
+    ...record.leaks.filter((l) => l.severity === 'error').map((leak) => `leak: ${leakLine(leak, root)}`),
+  ]
+  const count = lines.length
+  return `testkit: ${count} problem${count === 1 ? '' : 's'} left by this test\n${lines.map((l) => `  - ${l}`).join('\n')}`
+}
+
+/** Whether a record holds anything that fails its test. */
+export function hasErrors(record: ScopeRecord): boolean {
+  return (
+    record.cleanupErrors.some((f) => f.severity === 'error') ||
+    record.leaks.some((l) => l.severity === 'error')
+  )
+}

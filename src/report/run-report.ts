@@ -1,0 +1,114 @@
+import { relative, sep } from 'node:path'
+import type { SourceLocation } from '../core/types.js'
+import type { CleanupFailureRecord, LeakRecord, ScopeRecord, Severity } from './model.js'
+
+/** A leak in the JSON report. */
+export interface ReportLeak extends Omit<LeakRecord, 'origin'> {
+  /** The test file, relative to the project root. */
+  file: string
+  /** The test's full name (describe names joined by ' > '), or null for the file's own scope. */
+  test: string | null
+  origin: SourceLocation | null
+}
+
+/** A failed cleanup in the JSON report. */
+export interface ReportCleanupError extends CleanupFailureRecord {
+  file: string
+  test: string | null
+}
+
+/** Per-scope figures in the JSON report. */
+export interface ReportScopeMetrics {
+  file: string
+  test: string | null
+  /** Resources the scope registered. */
+  resources: number
+  /** Milliseconds its cleanup took. */
+  cleanupMs: number
+}
+
+/** The JSON report, `schemaVersion: 1`; documented in the README. */
+export interface JsonReport {
+  schemaVersion: 1
+  summary: {
+    /** Tests whose results were seen. */
+    tests: number
+    leaks: number
+    cleanupErrors: number
+    errors: number
+    warnings: number
+    /** Resources registered in all scopes. */
+    resources: number
+    cleanupMs: number
+    runMs: number
+    /** cleanupMs / runMs, 0 when the run took no time. */
+    cleanupShare: number
+  }
+  leaks: ReportLeak[]
+  cleanupErrors: ReportCleanupError[]
+  tests: ReportScopeMetrics[]
+  slowestCleanups: Array<{ file: string; test: string | null; resourceId: string; ms: number }>
+}
+
+/** Collects scope records from any test runner and turns them into the report. Framework-free. */
+export class RunReport {
+  readonly root: string
+  readonly #leaks: ReportLeak[] = []
+  readonly #cleanupErrors: ReportCleanupError[] = []
+  readonly #scopes: ReportScopeMetrics[] = []
+  readonly #slowest: JsonReport['slowestCleanups'] = []
+  #tests = 0
+
+  constructor(root: string) {
+    this.root = root
+  }
+
+  /** A path relative to the project root, with forward slashes. */
+  relative(file: string): string {
+    const path = file.startsWith(this.root) ? relative(this.root, file) : file
+    return path.split(sep).join('/')
+  }
+
+  /** Counts a test whose result was seen, with or without a record. */
+  countTest(): void {
+    this.#tests++
+  }
+
+  /** Adds what one scope recorded. `file` is absolute; `test` is null for a file's own scope. */
+  add(file: string, test: string | null, record: ScopeRecord): void {
+    const at = this.relative(file)
+    for (const leak of record.leaks) {
+      const origin = leak.origin && { ...leak.origin, file: this.relative(leak.origin.file) }
+      this.#leaks.push({ ...leak, file: at, test, origin })
+    }
+    for (const failure of record.cleanupErrors) this.#cleanupErrors.push({ ...failure, file: at, test })
+    this.#scopes.push({ file: at, test, resources: record.resources, cleanupMs: record.cleanupMs })
+    for (const [resourceId, ms] of record.slowest) this.#slowest.push({ file: at, test, resourceId, ms })
+  }
+
+  /** Everything collected, as the versioned JSON report. */
+  toJSON(runMs: number): JsonReport {
+    const count = (severity: Severity) =>
+      this.#leaks.filter((l) => l.severity === severity).length +
+      this.#cleanupErrors.filter((f) => f.severity === severity).length
+    const cleanupMs = this.#scopes.reduce((sum, scope) => sum + scope.cleanupMs, 0)
+    return {
+      schemaVersion: 1,
+      summary: {
+        tests: this.#tests,
+        leaks: this.#leaks.length,
+        cleanupErrors: this.#cleanupErrors.length,
+        errors: count('error'),
+        warnings: count('warning'),
+        resources: this.#scopes.reduce((sum, scope) => sum + scope.resources, 0),
+        cleanupMs,
+        runMs,
+        cleanupShare: runMs > 0 ? cleanupMs / runMs : 0,
+      },
+      leaks: this.#leaks,
+      cleanupErrors: this.#cleanupErrors,
+      tests: this.#scopes,
+      slowestCleanups: [...this.#slowest].sort((a, b) => b.ms - a.ms).slice(0, 5),
+    }
+  }
+}

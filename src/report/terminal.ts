@@ -1,0 +1,114 @@
+import chalk from 'chalk'
+import { failureLine } from './format.js'
+import type { JsonReport, ReportCleanupError, ReportLeak } from './run-report.js'
+
+/** Colour level from the environment: FORCE_COLOR wins (as in Node), then NO_COLOR, then the TTY. */
+export function colorLevel(env: NodeJS.ProcessEnv, isTTY: boolean): 0 | 1 | 2 | 3 {
+  const force = env.FORCE_COLOR
+  if (force !== undefined && force !== '' && force !== '0' && force !== 'false') {
+    return force === '2' ? 2 : force === '3' ? 3 : 1
+  }
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return 0
+  return isTTY ? 1 : 0
+}
+
+const where = (item: { file: string; test: string | null }) =>
+  item.test === null ? `${item.file} (file scope)` : `${item.file} > ${item.test}`
+
+const ms = (value: number) => (value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${value.toFixed(1)} ms`)
+
+function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>()
+  for (const item of items) {
+    const name = key(item)
+    const group = groups.get(name)
+    if (group) group.push(item)
+    else groups.set(name, [item])
+  }
+  return groups
+}
+
+/** The end-of-run summary: one line when all is clean, else findings grouped by category. */
+export function renderSummary(report: JsonReport, level: 0 | 1 | 2 | 3, reportPath?: string): string {
+  const c = new chalk.Instance({ level })
+  const { summary } = report
+  const share = `${(summary.cleanupShare * 100).toFixed(1)}% of the run`
+  const cost = `${summary.resources} resource${summary.resources === 1 ? '' : 's'} cleaned in ${ms(summary.cleanupMs)} (${share})`
+  if (summary.leaks === 0 && summary.cleanupErrors === 0) {
+    return `${c.green('testkit')} no leaks, no cleanup failures: ${cost}`
+  }
+  const mark = (severity: string) => (severity === 'error' ? c.red('✗') : c.yellow('!'))
+  const lines = [
+    `${c.bold.red('testkit')} ${summary.errors} error${summary.errors === 1 ? '' : 's'}, ${summary.warnings} warning${summary.warnings === 1 ? '' : 's'}`,
+  ]
+  if (report.leaks.length > 0) {
+    lines.push('', c.bold('Leaks'))
+    for (const [category, leaks] of groupBy<ReportLeak>(report.leaks, (l) => l.category)) {
+      lines.push(`  ${c.cyan(category)}`)
+      for (const leak of leaks) {
+        const at = leak.origin
+          ? `${leak.origin.file}:${leak.origin.line}:${leak.origin.column}`
+          : 'unknown location'
+        lines.push(`    ${mark(leak.severity)} ${where(leak)}`)
+        lines.push(`      ${leak.type} created at ${c.underline(at)}, ${leak.action}: ${leak.message}`)
+        lines.push(`      ${c.dim(`fix: ${leak.hint}`)}`)
+      }
+    }
+  }
+  if (report.cleanupErrors.length > 0) {
+    lines.push('', c.bold('Cleanup failures'))
+    for (const [category, failures] of groupBy<ReportCleanupError>(report.cleanupErrors, (f) => f.category)) {
+      lines.push(`  ${c.cyan(category)}`)
+      for (const failure of failures) {
+        lines.push(`    ${mark(failure.severity)} ${where(failure)}`)
+        lines.push(`      ${failureLine(failure)}`)
+      }
+    }
+  }
+  if (report.slowestCleanups.length > 0) {
+    lines.push('', c.bold('Slowest cleanups'))
+    for (const slow of report.slowestCleanups)
+      lines.push(`  ${ms(slow.ms).padStart(9)}  ${slow.resourceId}  ${c.dim(where(slow))}`)
+  }
+  lines.push('', `Cleanup: ${cost}.`)
+  if (reportPath) lines.push(`JSON report: ${reportPath}`)
+  return lines.join('\n')
+}
+
+const escapeData = (text: string) => text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A')
+const escapeProperty = (text: string) => escapeData(text).replace(/:/g, '%3A').replace(/,/g, '%2C')
+
+/** GitHub Actions workflow commands, one per finding, pointing at the origin line when known. */
+export function githubAnnotations(report: JsonReport): string[] {
+  const annotation = (
+    severity: string,
+    file: string,
+    line: number | undefined,
+    title: string,
+    message: string,
+  ) => {
+    const level = severity === 'error' ? 'error' : 'warning'
+    const position = line === undefined ? '' : `,line=${line}`
+    return `::${level} file=${escapeProperty(file)}${position},title=${escapeProperty(title)}::${escapeData(message)}`
+  }
+  return [
+    ...report.leaks.map((leak) =>
+      annotation(
+        leak.severity,
+        leak.origin?.file ?? leak.file,
+        leak.origin?.line,
+        `testkit: ${leak.type} leaked`,
+        `${where(leak)}: ${leak.message} Fix: ${leak.hint}`,
+      ),
+    ),
+    ...report.cleanupErrors.map((failure) =>
+      annotation(
+        failure.severity,
+        failure.file,
+        undefined,
+        'testkit: cleanup failed',
+        `${where(failure)}: ${failureLine(failure)}`,
+      ),
+    ),
+  ]
+}

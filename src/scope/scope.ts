@@ -1,0 +1,142 @@
+import type { IgnoreRule, ResolvedOptions } from '../config/options.js'
+import { ResourceManager } from '../core/manager.js'
+import type { CleanupResult, ResourceCategory } from '../core/types.js'
+import { assertCategory, assertPositiveNumber } from '../core/validate.js'
+import type { CleanupFailureRecord, LeakRecord, ScopeRecord, Severity } from '../report/model.js'
+
+/** A run (global setup), a file (top level, beforeAll, afterAll) or one test (its hooks included). */
+export type ScopeKind = 'run' | 'file' | 'test'
+
+/** Settings a scope starts with; per-test overrides change a copy. */
+export interface ScopeSettings {
+  /** Per-cleanup timeout in ms. */
+  cleanupTimeout: number
+  /** Budget in ms for the whole cleanup of the scope, or undefined for none. */
+  cleanupBudget: number | undefined
+  /** What a cleanup failure or a leak counts as. */
+  severity: Severity
+  /** False under `leaks: 'off'`: leaks are not recorded (cleanup failures still are, as warnings). */
+  tracksLeaks: boolean
+  /** Leaks matching any of these are not recorded. */
+  ignore: readonly IgnoreRule[]
+}
+
+/** The scope settings that resolved options call for. */
+export function settingsFor(options: ResolvedOptions, cleanupBudget = options.cleanupBudget): ScopeSettings {
+  return {
+    cleanupTimeout: options.cleanupTimeout,
+    cleanupBudget,
+    severity: options.leaks === 'fail' ? 'error' : 'warning',
+    tracksLeaks: options.leaks !== 'off',
+    ignore: options.ignore,
+  }
+}
+
+function matches(rule: IgnoreRule, leak: Pick<LeakRecord, 'category' | 'type' | 'origin'>): boolean {
+  if (rule.category !== undefined && rule.category !== leak.category) return false
+  if (rule.type !== undefined && rule.type !== leak.type) return false
+  if (rule.origin === undefined) return true
+  const file = leak.origin?.file ?? ''
+  return typeof rule.origin === 'string' ? file.includes(rule.origin) : rule.origin.test(file)
+}
+
+/**
+ * One scope's resources and findings. Hot path: a scope is created per test, so it allocates its
+ * manager and lists only when something is registered or found.
+ */
+export class Scope {
+  readonly kind: ScopeKind
+  readonly #settings: ScopeSettings
+  #manager: ResourceManager | undefined
+  #leaks: LeakRecord[] | undefined
+  #allowed: Set<string> | undefined
+  #timeoutOverride: number | undefined
+
+  constructor(kind: ScopeKind, settings: ScopeSettings) {
+    this.kind = kind
+    this.#settings = settings
+  }
+
+  /** The scope's manager, created on first use. */
+  get manager(): ResourceManager {
+    this.#manager ??= new ResourceManager({ defaultTimeout: this.#settings.cleanupTimeout })
+    return this.#manager
+  }
+
+  /** Whether anything was registered or found: a scope that was never used costs nothing to close. */
+  get isUsed(): boolean {
+    return this.#manager !== undefined || this.#leaks !== undefined
+  }
+
+  /** Lets leaks of these categories pass in this scope (they are still cleaned, and reported as warnings). */
+  allowLeaks(categories: readonly `${ResourceCategory}`[]): void {
+    for (const category of categories) assertCategory(category, 'allowLeaks() category')
+    this.#allowed ??= new Set()
+    for (const category of categories) this.#allowed.add(category)
+  }
+
+  /** Raises (or lowers) the per-cleanup timeout of resources that helpers register from now on. */
+  setCleanupTimeout(ms: number): void {
+    assertPositiveNumber('setCleanupTimeout() value', ms)
+    this.#timeoutOverride = ms
+  }
+
+  /** The per-test cleanup timeout override, if one was set. */
+  get cleanupTimeoutOverride(): number | undefined {
+    return this.#timeoutOverride
+  }
+
+  /** Records something the scope left behind; the severity follows the policy and the allowances. */
+  addLeak(leak: Omit<LeakRecord, 'severity'> & { severity?: Severity }): void {
+    const settings = this.#settings
+    if (!settings.tracksLeaks || settings.ignore.some((rule) => matches(rule, leak))) return
+    const severity = this.#allowed?.has(leak.category)
+      ? 'warning'
+      : (leak.severity ?? this.#settings.severity)
+    this.#leaks ??= []
+    this.#leaks.push({ ...leak, severity })
+  }
+
+  /** Cleans what the scope registered and returns what happened, or undefined if it was never used. */
+  async close(): Promise<ScopeRecord | undefined> {
+    if (!this.isUsed) return undefined
+    const manager = this.#manager
+    let result: CleanupResult | undefined
+    if (manager !== undefined) {
+      const budget = this.#settings.cleanupBudget
+      result = await manager.cleanup(budget === undefined ? undefined : { timeout: budget })
+      manager.close()
+    }
+    return {
+      resources: manager?.getMetrics().registered ?? 0,
+      cleanupMs: result?.duration ?? 0,
+      leaks: this.#leaks ?? [],
+      cleanupErrors: result && manager ? this.#failures(result, manager) : [],
+      slowest: (result?.slowest ?? []).slice(0, 3).map((timing) => [timing.resourceId, timing.duration]),
+    }
+  }
+
+  #failures(result: CleanupResult, manager: ResourceManager): CleanupFailureRecord[] {
+    const severity = this.#settings.severity
+    const failures: CleanupFailureRecord[] = result.errors.map((error) => ({
+      resourceId: error.resourceId,
+      category: error.category,
+      description: error.description,
+      message: error.error.message,
+      timeout: error.timeout,
+      severity,
+    }))
+    // Left registered because the budget ran out before they started: the scope is over, so say so.
+    for (const left of manager.detectLeaks()) {
+      failures.push({
+        resourceId: left.id,
+        category: left.category,
+        description: left.description,
+        message: `Not cleaned: the cleanup budget of ${this.#settings.cleanupBudget} ms ran out before it started.`,
+        timeout: true,
+        severity,
+      })
+    }
+    return failures
+  }
+}

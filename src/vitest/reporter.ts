@@ -1,0 +1,58 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import type { Reporter, TestModule, Vitest } from 'vitest/node'
+import { resolveOptions, type TestkitOptions } from '../config/options.js'
+import type { ScopeRecord } from '../report/model.js'
+import { RunReport } from '../report/run-report.js'
+import { colorLevel, githubAnnotations, renderSummary } from '../report/terminal.js'
+import { META_KEY } from './meta.js'
+
+/**
+ * The testkit reporter: at the end of the run, a summary of cleanup failures and leaks (one line when
+ * all is clean), the JSON report, and GitHub annotations under `GITHUB_ACTIONS=true`. It reads what
+ * travelled with each test's result, so it is right under `--shard` and `--merge-reports`.
+ */
+export default class TestkitReporter implements Reporter {
+  readonly #options: TestkitOptions
+  #vitest: Vitest | undefined
+
+  constructor(options: TestkitOptions = {}) {
+    this.#options = options
+  }
+
+  onInit(vitest: Vitest): void {
+    this.#vitest = vitest
+  }
+
+  onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
+    const vitest = this.#vitest
+    if (vitest === undefined) return
+    const options = resolveOptions(this.#options)
+    const root = vitest.config.root
+    const report = new RunReport(root)
+    let runMs = 0
+    for (const module of testModules) {
+      runMs += module.diagnostic().duration
+      const fileRecord = module.meta()[META_KEY as never] as ScopeRecord | undefined
+      if (fileRecord) report.add(module.moduleId, null, fileRecord)
+      for (const test of module.children.allTests()) {
+        report.countTest()
+        const record = test.meta()[META_KEY as never] as ScopeRecord | undefined
+        if (record) report.add(module.moduleId, test.fullName, record)
+      }
+    }
+    const json = report.toJSON(runMs)
+    let written: string | undefined
+    if (options.report !== false) {
+      const path = resolve(root, options.report)
+      mkdirSync(dirname(path), { recursive: true })
+      writeFileSync(path, `${JSON.stringify(json, null, 2)}\n`)
+      written = report.relative(path)
+    }
+    const level = colorLevel(process.env, process.stdout.isTTY === true)
+    vitest.logger.log(`\n${renderSummary(json, level, written)}\n`)
+    if (process.env.GITHUB_ACTIONS === 'true') {
+      for (const line of githubAnnotations(json)) vitest.logger.log(line)
+    }
+  }
+}

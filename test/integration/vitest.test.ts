@@ -1,0 +1,87 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, test } from 'vitest'
+import { runVitest } from './run-vitest.js'
+
+describe('a manager per test, through the testkit() plugin', () => {
+  test('resources outlive afterEach and onTestFinished; a failing cleanup fails its test with every detail', async () => {
+    const run = await runVitest('vitest/basic')
+
+    expect(run.code).toBe(1)
+    expect(run.stdout).toContain(
+      '✓ a temp dir outlives the test body, its afterEach and onTestFinished, then is removed',
+    )
+    expect(run.stdout).toContain('✓ the previous test dir is gone')
+    expect(run.stdout).toContain('× a failing cleanup fails the test')
+    expect(run.stdout).toContain('cleanup of "resource#3" (critical, explodes) failed: boom in cleanup')
+    expect(run.report?.cleanupErrors).toEqual([
+      {
+        file: 'basic.test.ts',
+        test: 'a failing cleanup fails the test',
+        resourceId: 'resource#3',
+        category: 'critical',
+        description: 'explodes',
+        message: 'boom in cleanup',
+        timeout: false,
+        severity: 'error',
+      },
+    ])
+    expect(run.report?.summary).toMatchObject({ tests: 3, cleanupErrors: 1, errors: 1, resources: 3 })
+  })
+
+  test.each([
+    ['forks', []],
+    ['threads', ['--pool=threads']],
+    ['forks without isolation', ['--no-isolate']],
+    ['threads without isolation', ['--pool=threads', '--no-isolate']],
+  ])(
+    'concurrent tests see only their own resources, file resources go after afterAll (%s)',
+    async (_pool, args) => {
+      const work = mkdtempSync(join(tmpdir(), 'testkit-scopes-'))
+      const log = join(work, 'log.txt')
+      try {
+        const run = await runVitest('vitest/scopes', args as string[], { TESTKIT_FIXTURE_LOG: log })
+
+        expect(run.code).toBe(1)
+        expect(run.stdout).toContain('✓ slow registers three and sees only its own')
+        expect(run.stdout).toContain('× fast registers one that fails to clean')
+        expect(run.report?.cleanupErrors.map((e) => [e.test, e.message])).toEqual([
+          ['concurrent > fast registers one that fails to clean', 'fast cleanup failed'],
+        ])
+        expect(readFileSync(log, 'utf8').split('\n').filter(Boolean)).toEqual([
+          'test resource cleaned',
+          'afterAll sees 1 file resource',
+          'file resource cleaned',
+        ])
+      } finally {
+        rmSync(work, { recursive: true, force: true })
+      }
+    },
+  )
+
+  test('under TESTKIT_LEAKS=warn a failing cleanup is a warning: the run passes and the report keeps it', async () => {
+    const run = await runVitest('vitest/basic', [], { TESTKIT_LEAKS: 'warn' })
+
+    expect(run.code).toBe(0)
+    expect(run.stdout).toContain('testkit 0 errors, 1 warning')
+    expect(run.report?.cleanupErrors[0]).toMatchObject({ resourceId: 'resource#3', severity: 'warning' })
+  })
+
+  test('a bad option value fails at start-up, naming the option and the allowed values', async () => {
+    const run = await runVitest('vitest/basic', [], { TESTKIT_LEAKS: 'sometimes' })
+
+    expect(run.code).not.toBe(0)
+    expect(run.stdout + run.stderr).toContain(
+      `testkit option "leaks (from TESTKIT_LEAKS)" must be one of 'fail', 'warn', 'off', got "sometimes".`,
+    )
+  })
+
+  test('with GITHUB_ACTIONS=true the reporter prints workflow annotations', async () => {
+    const run = await runVitest('vitest/basic', [], { GITHUB_ACTIONS: 'true' })
+
+    expect(run.stdout).toMatch(
+      /^::error file=basic\.test\.ts,title=testkit%3A cleanup failed::basic\.test\.ts > a failing cleanup fails the test: cleanup of "resource#3"/m,
+    )
+  })
+})
