@@ -1,11 +1,6 @@
 import * as vitest from 'vitest'
 import { afterAll, beforeEach, inject, onTestFinished } from 'vitest'
-import {
-  fromTransport,
-  type ResolvedOptions,
-  resolveOptions,
-  type TransportedOptions,
-} from '../config/options.js'
+import { fromTransport, resolveOptions, type TransportedOptions } from '../config/options.js'
 import { TestkitError } from '../core/errors.js'
 import { hasErrors, scopeFailureMessage } from '../report/format.js'
 import type { ScopeRecord } from '../report/model.js'

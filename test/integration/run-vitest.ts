@@ -45,15 +45,7 @@ export function runVitest(
       {
         cwd: join(root, 'fixtures', fixture),
         timeout: 120_000,
-        env: {
-          ...process.env,
-          NO_COLOR: '1',
-          FORCE_COLOR: '',
-          GITHUB_ACTIONS: '',
-          CI: '',
-          TESTKIT_REPORT: reportPath,
-          ...env,
-        },
+        env: { ...plainEnv(), NO_COLOR: '1', TESTKIT_REPORT: reportPath, ...env },
       },
       (error, stdout, stderr) => {
         if (error && typeof error.code !== 'number') return reject(error)
