@@ -33,7 +33,7 @@ export function renderSummary(report: JsonReport, level: 0 | 1 | 2 | 3, reportPa
   const c = new chalk.Instance({ level })
   const { summary } = report
   const share = `${(summary.cleanupShare * 100).toFixed(1)}% of the run`
-  const cost = `${summary.resources} resource${summary.resources === 1 ? '' : 's'} cleaned in ${ms(summary.cleanupMs)} (${share})`
+  const cost = `${summary.resources} resource${summary.resources === 1 ? '' : 's'} registered, cleanup took ${ms(summary.cleanupMs)} (${share})`
   if (summary.leaks === 0 && summary.cleanupErrors === 0) {
     return `${c.green('testkit')} no leaks, no cleanup failures: ${cost}`
   }

@@ -1,9 +1,16 @@
 import { execFile } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { expect, test } from 'vitest'
+import { runVitest } from './run-vitest.js'
 
 const run = promisify(execFile)
+/** The 1-based line of a repository file that contains `snippet`. */
+const lineOf = (file: string, snippet: string) =>
+  readFileSync(join(root, file), 'utf8')
+    .split('\n')
+    .findIndex((line) => line.includes(snippet)) + 1
 const root = join(import.meta.dirname, '..', '..')
 
 test('the resource-manager example cleans in dependency and priority order and reports what failed', async () => {
@@ -25,4 +32,46 @@ test('the resource-manager example cleans in dependency and priority order and r
   expect(stdout).toContain('TIMED OUT stuck-close (critical)')
   expect(stdout).toMatch(/late-timer \(timer\) registered at .*examples\/resource-manager\.mjs:\d+/)
   expect(stdout).toContain('registered 6, cleaned 3, failed 1, timed out 1, peak live 5')
+})
+
+test('the helpers example suite passes clean, with a one-line summary', async () => {
+  const run = await runVitest('examples/helpers')
+
+  expect(run.code).toBe(0)
+  expect(run.stdout).toMatch(/testkit no leaks, no cleanup failures: \d+ resources registered, cleanup took/)
+  expect(run.report?.summary).toMatchObject({ leaks: 0, cleanupErrors: 0, errors: 0, warnings: 0 })
+})
+
+test('the demo (typical mistakes) warns, cleans and reports each mistake with its test and line, and exits 0', async () => {
+  const run = await runVitest('examples/mistakes')
+
+  expect(run.code).toBe(0)
+  expect(run.stdout).toContain('testkit 0 errors, 3 warnings')
+  expect(run.report?.leaks).toEqual([
+    expect.objectContaining({
+      file: 'mistakes.test.ts',
+      test: 'database > forgets to release a pooled connection',
+      category: 'database',
+      type: 'PoolConnection',
+      origin: {
+        file: 'mistakes.test.ts',
+        line: lineOf('examples/mistakes/mistakes.test.ts', 'await pool.acquire()'),
+        column: 27,
+      },
+      action: 'cleaned',
+      severity: 'warning',
+    }),
+  ])
+  expect(run.report?.cleanupErrors.map((e) => [e.test, e.timeout])).toEqual([
+    ['cleanup > a cleanup that throws', false],
+    ['cleanup > a close() whose callback never comes', true],
+  ])
+})
+
+test('the same demo under TESTKIT_LEAKS=fail fails exactly the tests with mistakes', async () => {
+  const run = await runVitest('examples/mistakes', [], { TESTKIT_LEAKS: 'fail' })
+
+  expect(run.code).toBe(1)
+  expect(run.stdout).toContain('3 failed | 1 passed')
+  expect(run.stdout).toContain('✓ the next test still finds the pool whole')
 })

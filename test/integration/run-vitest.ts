@@ -30,9 +30,9 @@ function plainEnv(): NodeJS.ProcessEnv {
   return env
 }
 
-/** Runs `vitest run` on a fixture project under fixtures/, as a user would, with a JSON report path. */
+/** Runs `vitest run` in a project folder (relative to the repository root), as a user would, with a JSON report path. */
 export function runVitest(
-  fixture: string,
+  project: string,
   args: string[] = [],
   env: Record<string, string> = {},
 ): Promise<VitestRun> {
@@ -43,7 +43,7 @@ export function runVitest(
       process.execPath,
       [vitestBin, 'run', ...args],
       {
-        cwd: join(root, 'fixtures', fixture),
+        cwd: join(root, project),
         timeout: 120_000,
         env: { ...plainEnv(), NO_COLOR: '1', TESTKIT_REPORT: reportPath, ...env },
       },

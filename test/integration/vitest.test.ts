@@ -6,7 +6,7 @@ import { runVitest } from './run-vitest.js'
 
 describe('a manager per test, through the testkit() plugin', () => {
   test('resources outlive afterEach and onTestFinished; a failing cleanup fails its test with every detail', async () => {
-    const run = await runVitest('vitest/basic')
+    const run = await runVitest('fixtures/vitest/basic')
 
     expect(run.code).toBe(1)
     expect(run.stdout).toContain(
@@ -41,7 +41,7 @@ describe('a manager per test, through the testkit() plugin', () => {
       const work = mkdtempSync(join(tmpdir(), 'testkit-scopes-'))
       const log = join(work, 'log.txt')
       try {
-        const run = await runVitest('vitest/scopes', args as string[], { TESTKIT_FIXTURE_LOG: log })
+        const run = await runVitest('fixtures/vitest/scopes', args as string[], { TESTKIT_FIXTURE_LOG: log })
 
         expect(run.code).toBe(1)
         expect(run.stdout).toContain('✓ slow registers three and sees only its own')
@@ -61,7 +61,7 @@ describe('a manager per test, through the testkit() plugin', () => {
   )
 
   test('under TESTKIT_LEAKS=warn a failing cleanup is a warning: the run passes and the report keeps it', async () => {
-    const run = await runVitest('vitest/basic', [], { TESTKIT_LEAKS: 'warn' })
+    const run = await runVitest('fixtures/vitest/basic', [], { TESTKIT_LEAKS: 'warn' })
 
     expect(run.code).toBe(0)
     expect(run.stdout).toContain('testkit 0 errors, 1 warning')
@@ -69,7 +69,7 @@ describe('a manager per test, through the testkit() plugin', () => {
   })
 
   test('a bad option value fails at start-up, naming the option and the allowed values', async () => {
-    const run = await runVitest('vitest/basic', [], { TESTKIT_LEAKS: 'sometimes' })
+    const run = await runVitest('fixtures/vitest/basic', [], { TESTKIT_LEAKS: 'sometimes' })
 
     expect(run.code).not.toBe(0)
     expect(run.stdout + run.stderr).toContain(
@@ -78,7 +78,7 @@ describe('a manager per test, through the testkit() plugin', () => {
   })
 
   test('with GITHUB_ACTIONS=true the reporter prints workflow annotations', async () => {
-    const run = await runVitest('vitest/basic', [], { GITHUB_ACTIONS: 'true' })
+    const run = await runVitest('fixtures/vitest/basic', [], { GITHUB_ACTIONS: 'true' })
 
     expect(run.stdout).toMatch(
       /^::error file=basic\.test\.ts,title=testkit%3A cleanup failed::basic\.test\.ts > a failing cleanup fails the test: cleanup of "resource#3"/m,
