@@ -85,3 +85,53 @@ describe('a manager per test, through the testkit() plugin', () => {
     )
   })
 })
+
+describe('the manual setup and sharded runs', () => {
+  test('setupFiles, globalSetup and reporters named by package path work without the plugin', async () => {
+    const run = await runVitest('fixtures/vitest/manual')
+
+    expect(run.code).toBe(1)
+    expect(run.stdout).toContain('✓ cleans what it registered')
+    expect(run.report?.cleanupErrors).toEqual([
+      expect.objectContaining({
+        test: 'reports a cleanup that rejects',
+        description: 'a socket',
+        message: 'rejected on close',
+      }),
+    ])
+  })
+
+  test('a report merged from two shards (--merge-reports) holds the findings of both', async () => {
+    const blobs = mkdtempSync(join(tmpdir(), 'testkit-blobs-'))
+    try {
+      for (const shard of ['1/2', '2/2']) {
+        const part = await runVitest(
+          'fixtures/vitest/scopes',
+          [
+            `--shard=${shard}`,
+            '--reporter=blob',
+            `--outputFile=${join(blobs, `blob-${shard.replace('/', '-')}.json`)}`,
+          ],
+          { TESTKIT_FIXTURE_LOG: `${blobs}.log` },
+        )
+        expect(part.report).toBeUndefined()
+      }
+
+      const merged = await runVitest('fixtures/vitest/scopes', [`--merge-reports=${blobs}`])
+
+      expect(merged.report?.summary).toMatchObject({ tests: 3, cleanupErrors: 1, errors: 1, resources: 6 })
+      expect(merged.report?.cleanupErrors[0]).toMatchObject({
+        file: 'concurrent.test.ts',
+        test: 'concurrent > fast registers one that fails to clean',
+      })
+      expect(merged.report?.tests.map((scope) => [scope.file, scope.test])).toContainEqual([
+        'file-scope.test.ts',
+        null,
+      ])
+      expect(merged.stdout).toContain('cleanup of "resource#')
+    } finally {
+      rmSync(blobs, { recursive: true, force: true })
+      rmSync(`${blobs}.log`, { force: true })
+    }
+  })
+})
