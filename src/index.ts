@@ -5,6 +5,7 @@
 export type { IgnoreRule, LeakPolicy, TestkitOptions } from './config/options.js'
 export * from './core/index.js'
 export * from './helpers/index.js'
+export { TestkitScopeError } from './report/format.js'
 export type { CleanupFailureRecord, LeakRecord, ScopeRecord, Severity } from './report/model.js'
 export type { JsonReport, ReportCleanupError, ReportLeak, ReportScopeMetrics } from './report/run-report.js'
 export { allowLeaks, getResourceManager, setCleanupTimeout } from './scope/index.js'

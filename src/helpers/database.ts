@@ -14,20 +14,17 @@ export interface TrackedDatabase<D> extends Tracked {
  * Opens a database connection tracked by the current scope; `close` runs when the scope ends.
  * Synchronous when `open` is (better-sqlite3), a promise when `open` returns one.
  */
-export function useDatabase<D>(
-  open: () => Promise<D>,
-  close: (db: D) => void | Promise<void>,
-): Promise<TrackedDatabase<D>>
-export function useDatabase<D>(open: () => D, close: (db: D) => void | Promise<void>): TrackedDatabase<D>
+export function useDatabase<D>(open: () => Promise<D>, close: (db: D) => unknown): Promise<TrackedDatabase<D>>
+export function useDatabase<D>(open: () => D, close: (db: D) => unknown): TrackedDatabase<D>
 export function useDatabase<D>(
   open: () => D | Promise<D>,
-  close: (db: D) => void | Promise<void>,
+  close: (db: D) => unknown,
 ): TrackedDatabase<D> | Promise<TrackedDatabase<D>> {
   assertFunction('useDatabase() open', open)
   assertFunction('useDatabase() close', close)
   const wrap = (db: D): TrackedDatabase<D> => ({
     db,
-    ...track('database', () => close(db), {
+    ...track('database', () => close(db) as void | Promise<void>, {
       category: ResourceCategory.DATABASE,
       priority: ResourcePriority.HIGH,
       description: `database ${(db as object)?.constructor?.name ?? typeof db}`,

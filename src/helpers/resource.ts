@@ -13,22 +13,25 @@ export interface Resource<T> extends Tracked {
  */
 export function useResource<T>(
   factory: () => Promise<T>,
-  cleanup: (value: T) => void | Promise<void>,
+  cleanup: (value: T) => unknown,
   options?: ResourceOptions,
 ): Promise<Resource<T>>
 export function useResource<T>(
   valueOrFactory: T | (() => T),
-  cleanup: (value: T) => void | Promise<void>,
+  cleanup: (value: T) => unknown,
   options?: ResourceOptions,
 ): Resource<T>
 export function useResource<T>(
   valueOrFactory: T | (() => T | Promise<T>),
-  cleanup: (value: T) => void | Promise<void>,
+  cleanup: (value: T) => unknown,
   options?: ResourceOptions,
 ): Resource<T> | Promise<Resource<T>> {
   validateDefinition('useResource', cleanup, options)
   const settings = { category: ResourceCategory.CRITICAL, ...options }
-  const wrap = (value: T): Resource<T> => ({ value, ...track('resource', () => cleanup(value), settings) })
+  const wrap = (value: T): Resource<T> => ({
+    value,
+    ...track('resource', () => cleanup(value) as void | Promise<void>, settings),
+  })
   if (typeof valueOrFactory !== 'function') return wrap(valueOrFactory)
   const made = (valueOrFactory as () => T | Promise<T>)()
   return made instanceof Promise ? made.then(wrap) : wrap(made as T)

@@ -1,3 +1,4 @@
+import { TestkitError } from '../core/errors.js'
 import type { SourceLocation } from '../core/types.js'
 import type { CleanupFailureRecord, LeakRecord, ScopeRecord } from './model.js'
 
@@ -36,4 +37,15 @@ export function hasErrors(record: ScopeRecord): boolean {
     record.cleanupErrors.some((f) => f.severity === 'error') ||
     record.leaks.some((l) => l.severity === 'error')
   )
+}
+
+/** Fails a test (or file) whose cleanup failed or that left something behind (`code: 'ERR_SCOPE_FAILED'`). */
+export class TestkitScopeError extends TestkitError {
+  /** Everything the scope recorded. */
+  readonly record: ScopeRecord
+
+  constructor(record: ScopeRecord, root?: string) {
+    super('ERR_SCOPE_FAILED', scopeFailureMessage(record, root))
+    this.record = record
+  }
 }

@@ -1,6 +1,6 @@
 import type { TestProject } from 'vitest/node'
 import { resolveOptions, toTransport } from '../config/options.js'
-import { hasErrors, scopeFailureMessage } from '../report/format.js'
+import { hasErrors, TestkitScopeError } from '../report/format.js'
 import { setRunScope } from '../scope/current.js'
 import { Scope, settingsFor } from '../scope/scope.js'
 
@@ -17,7 +17,6 @@ export function setupRun(project: TestProject): () => Promise<void> {
   return async () => {
     setRunScope(undefined)
     const record = await scope.close()
-    if (record !== undefined && hasErrors(record))
-      throw new Error(scopeFailureMessage(record, project.config.root))
+    if (record !== undefined && hasErrors(record)) throw new TestkitScopeError(record, project.config.root)
   }
 }

@@ -1,9 +1,7 @@
 import * as vitest from 'vitest'
 import { afterAll, beforeEach, inject, onTestFinished } from 'vitest'
 import { fromTransport, resolveOptions, type TransportedOptions } from '../config/options.js'
-import { TestkitError } from '../core/errors.js'
-import { hasErrors, scopeFailureMessage } from '../report/format.js'
-import type { ScopeRecord } from '../report/model.js'
+import { hasErrors, TestkitScopeError } from '../report/format.js'
 import { runInScope, setFileScope, setTestScope } from '../scope/current.js'
 import { Scope, settingsFor } from '../scope/scope.js'
 import { META_KEY } from './meta.js'
@@ -15,20 +13,12 @@ declare module 'vitest' {
   }
 }
 
-/** Raised after a test (or file) whose cleanup failed or that left something behind. */
-export class TestkitScopeError extends TestkitError {
-  constructor(record: ScopeRecord) {
-    super('ERR_SCOPE_FAILED', scopeFailureMessage(record, process.cwd()))
-    this.name = 'TestkitScopeError'
-  }
-}
-
 /** Records what a scope did on its task and fails it when something is wrong. */
 async function finish(scope: Scope, meta: Record<string, unknown>): Promise<void> {
   const record = await scope.close()
   if (record === undefined) return
   meta[META_KEY] = record
-  if (hasErrors(record)) throw new TestkitScopeError(record)
+  if (hasErrors(record)) throw new TestkitScopeError(record, process.cwd())
 }
 
 type Around = (
