@@ -10,8 +10,10 @@ import { Scope, settingsFor } from '../scope/scope.js'
  */
 export function setupRun(project: TestProject): () => Promise<void> {
   const options = resolveOptions()
-  if (project.config.provide?.testkitOptions === undefined)
+  if (project.config.provide?.testkitOptions === undefined) {
     project.provide('testkitOptions', toTransport(options))
+  }
+  project.provide('testkitRoot', project.config.root)
   const scope = new Scope('run', settingsFor(options, undefined))
   setRunScope(scope)
   return async () => {

@@ -10,6 +10,8 @@ declare module 'vitest' {
   interface ProvidedContext {
     /** Options resolved by the testkit plugin or global setup, for the workers. */
     testkitOptions: TransportedOptions
+    /** The project root, to show paths relative to it. */
+    testkitRoot: string
   }
 }
 
@@ -18,7 +20,7 @@ async function finish(scope: Scope, meta: Record<string, unknown>): Promise<void
   const record = await scope.close()
   if (record === undefined) return
   meta[META_KEY] = record
-  if (hasErrors(record)) throw new TestkitScopeError(record, process.cwd())
+  if (hasErrors(record)) throw new TestkitScopeError(record, inject('testkitRoot') ?? process.cwd())
 }
 
 type Around = (
