@@ -61,8 +61,13 @@ export function validateOptions(options: ResourceManagerOptions): void {
     if (options[key] !== undefined) assertPositiveNumber(`Option ${key}`, options[key])
   }
   if (options.concurrency !== undefined) assertPositiveInteger('Option concurrency', options.concurrency)
-  if (options.captureOrigin !== undefined && typeof options.captureOrigin !== 'boolean') {
-    fail('Option captureOrigin', options.captureOrigin, 'a boolean')
+  const capture = options.captureOrigin
+  if (
+    capture !== undefined &&
+    typeof capture !== 'boolean' &&
+    !(Number.isInteger(capture) && (capture as number) >= 0)
+  ) {
+    fail('Option captureOrigin', capture, 'a boolean or a whole number of registrations')
   }
   if (options.onLateSettle !== undefined && typeof options.onLateSettle !== 'function') {
     fail('Option onLateSettle', options.onLateSettle, 'a function')

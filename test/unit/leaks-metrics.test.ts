@@ -181,3 +181,25 @@ describe('CleanupResult.slowest', () => {
     expect(slowest[0]!.duration).toBeGreaterThanOrEqual(slowest[4]!.duration)
   })
 })
+
+describe('captureOrigin', () => {
+  test('a number captures the origin of that many registrations, then stops', () => {
+    const manager = new ResourceManager({ captureOrigin: 2 })
+    for (const id of ['a', 'b', 'c']) manager.register(id, noop)
+    manager.close()
+
+    expect(manager.detectLeaks().map((leak) => leak.registeredAt?.line ?? null)).toEqual([
+      lineOf("for (const id of ['a', 'b', 'c'])"),
+      lineOf("for (const id of ['a', 'b', 'c'])"),
+      null,
+    ])
+  })
+
+  test('true captures every registration', () => {
+    const manager = new ResourceManager({ captureOrigin: true })
+    for (let i = 0; i < 100; i++) manager.register(`r${i}`, noop)
+    manager.close()
+
+    expect(manager.detectLeaks().every((leak) => leak.registeredAt !== null)).toBe(true)
+  })
+})

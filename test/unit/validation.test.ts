@@ -250,7 +250,11 @@ describe('other entry points validate too', () => {
     [{ leakAge: Number.NaN }, /Option leakAge .* got NaN/],
     [{ exitTimeout: -1 }, /Option exitTimeout/],
     [{ concurrency: 0 }, /Option concurrency must be a positive integer, got 0/],
-    [{ captureOrigin: 'yes' }, /Option captureOrigin must be a boolean, got "yes"/],
+    [
+      { captureOrigin: 'yes' },
+      /Option captureOrigin must be a boolean or a whole number of registrations, got "yes"/,
+    ],
+    [{ captureOrigin: -1 }, /Option captureOrigin must be a boolean or a whole number/],
     [{ onLateSettle: 1 }, /Option onLateSettle must be a function, got 1/],
     [null, /ResourceManager options must be an object, got null/],
   ])('the constructor rejects %o', (options, message) => {
