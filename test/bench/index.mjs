@@ -1,6 +1,8 @@
 // `npm run bench`: every benchmark, each printed beside what it competes against, in one run.
+// BENCH_ROUNDS sets how many alternating runs the whole-suite comparisons take (default 5).
 import { spawnSync } from 'node:child_process'
 import { coreBench, printCore } from './core-bench.mjs'
+import { printVitest, vitestBench } from './vitest-bench.mjs'
 
 // Retained-heap figures need a real GC: re-run under --expose-gc when it is missing.
 if (typeof global.gc !== 'function') {
@@ -9,3 +11,5 @@ if (typeof global.gc !== 'function') {
 }
 
 printCore(await coreBench())
+const rounds = Number(process.env.BENCH_ROUNDS ?? 5)
+printVitest(vitestBench(rounds), rounds)
