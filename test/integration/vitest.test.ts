@@ -135,3 +135,21 @@ describe('the manual setup and sharded runs', () => {
     }
   })
 })
+
+test('cleanupTimeout, cleanupBudget and the per-test overrides apply to the tests that set them', async () => {
+  const run = await runVitest('fixtures/vitest/overrides')
+
+  expect(run.stdout).toContain('× a cleanup slower than cleanupTimeout fails the test')
+  expect(run.stdout).toContain('✓ setCleanupTimeout() raises the timeout for what the test registers next')
+  expect(run.stdout).toContain('✓ allowLeaks() turns a leak of that category into a warning')
+  expect(run.stdout).toContain('× the cleanup budget stops what has not started when it runs out')
+  const failures = run.report?.cleanupErrors.map((e) => [e.test, e.description, e.timeout, e.severity])
+  expect(failures).toEqual([
+    ['a cleanup slower than cleanupTimeout fails the test', 'slow close', true, 'error'],
+    ['the cleanup budget stops what has not started when it runs out', 'eats the budget', true, 'error'],
+    ['the cleanup budget stops what has not started when it runs out', 'never reached', true, 'error'],
+  ])
+  expect(run.report?.leaks.map((l) => [l.test, l.type, l.severity])).toEqual([
+    ['allowLeaks() turns a leak of that category into a warning', 'PoolConnection', 'warning'],
+  ])
+})
