@@ -45,19 +45,23 @@ const realTempRoot = () => {
   return tempRoot
 }
 
+/** Registers removal of a created temp path in the current scope. */
+function trackTempPath(kind: 'dir' | 'file', path: string, root: string): TempDir {
+  return {
+    path,
+    ...track(`temp-${kind}`, () => removeInside(path, root), {
+      category: ResourceCategory.FILE,
+      priority: ResourcePriority.LOW,
+      description: `temp ${kind} ${path}`,
+    }),
+  }
+}
+
 /** Creates a temporary directory for this test; it is removed recursively when the test ends. */
 export async function useTempDir(options: TempOptions = {}): Promise<TempDir> {
   const root = await realTempRoot()
   const created = await dir({ prefix: options.prefix ?? 'testkit-', postfix: options.postfix, tmpdir: root })
-  const path = created.path
-  return {
-    path,
-    ...track('temp-dir', () => removeInside(path, root), {
-      category: ResourceCategory.FILE,
-      priority: ResourcePriority.LOW,
-      description: `temp dir ${path}`,
-    }),
-  }
+  return trackTempPath('dir', created.path, root)
 }
 
 /** Creates an empty temporary file for this test; it is removed when the test ends. */
@@ -69,13 +73,5 @@ export async function useTempFile(options: TempOptions = {}): Promise<TempFile> 
     tmpdir: root,
     discardDescriptor: true,
   })
-  const path = created.path
-  return {
-    path,
-    ...track('temp-file', () => removeInside(path, root), {
-      category: ResourceCategory.FILE,
-      priority: ResourcePriority.LOW,
-      description: `temp file ${path}`,
-    }),
-  }
+  return trackTempPath('file', created.path, root)
 }
