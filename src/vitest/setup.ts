@@ -71,10 +71,17 @@ export function installVitestScopes(): void {
   }
 
   // Registered first, so with the default 'stack' order it runs after the file's own afterAll hooks.
-  // Vitest parses the first parameter for fixtures: it must be a destructuring pattern; the suite is second.
-  // biome-ignore lint/correctness/noEmptyPattern: see above
-  afterAll(async ({}, suite) => {
+  const finishFile = async (suite: { meta: object }) => {
     setFileScope(undefined)
     await finish(fileScope, suite.meta as Record<string, unknown>)
-  }, 0)
+  }
+  if (typeof aroundEach === 'function') {
+    // Vitest >= 4.1 parses the first parameter for fixtures (it must be a destructuring pattern) and
+    // passes the suite second.
+    // biome-ignore lint/correctness/noEmptyPattern: see above
+    afterAll(async ({}, suite) => finishFile(suite), 0)
+  } else {
+    // Vitest 3.2 to 4.0 pass the suite first.
+    afterAll(((suite: { meta: object }) => finishFile(suite)) as unknown as Parameters<typeof afterAll>[0], 0)
+  }
 }
