@@ -1,6 +1,5 @@
 import type { Server as HttpServer } from 'node:http'
 import type { AddressInfo, Server, Socket } from 'node:net'
-import { Server as TlsServer } from 'node:tls'
 import { ResourceCategory, ResourcePriority } from '../core/types.js'
 import { type Tracked, track } from './track.js'
 
@@ -26,8 +25,13 @@ function isHttp(server: Server): server is HttpServer {
   return typeof (server as HttpServer).closeAllConnections === 'function'
 }
 
+// Duck-typed, so that importing the helpers does not load node:tls.
+function isTls(server: Server): boolean {
+  return typeof (server as { setSecureContext?: unknown }).setSecureContext === 'function'
+}
+
 function urlOf(server: Server, host: string, port: number): string {
-  const scheme = server instanceof TlsServer ? 'https' : isHttp(server) ? 'http' : 'tcp'
+  const scheme = isTls(server) ? 'https' : isHttp(server) ? 'http' : 'tcp'
   return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`
 }
 

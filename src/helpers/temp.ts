@@ -1,7 +1,6 @@
 import { lstat, realpath, rm, unlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { sep } from 'node:path'
-import { dir, file } from 'tmp-promise'
 import { ResourceCategory, ResourcePriority } from '../core/types.js'
 import { type Tracked, track } from './track.js'
 
@@ -60,6 +59,8 @@ function trackTempPath(kind: 'dir' | 'file', path: string, root: string): TempDi
 /** Creates a temporary directory for this test; it is removed recursively when the test ends. */
 export async function useTempDir(options: TempOptions = {}): Promise<TempDir> {
   const root = await realTempRoot()
+  // Loaded on first use: a test file that makes no temp path does not pay for tmp-promise.
+  const { dir } = await import('tmp-promise')
   const created = await dir({ prefix: options.prefix ?? 'testkit-', postfix: options.postfix, tmpdir: root })
   return trackTempPath('dir', created.path, root)
 }
@@ -67,6 +68,7 @@ export async function useTempDir(options: TempOptions = {}): Promise<TempDir> {
 /** Creates an empty temporary file for this test; it is removed when the test ends. */
 export async function useTempFile(options: TempOptions = {}): Promise<TempFile> {
   const root = await realTempRoot()
+  const { file } = await import('tmp-promise')
   const created = await file({
     prefix: options.prefix ?? 'testkit-',
     postfix: options.postfix,
