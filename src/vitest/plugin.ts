@@ -1,19 +1,27 @@
 import { fileURLToPath } from 'node:url'
 import type { Plugin, ViteUserConfig } from 'vitest/config'
+import type { Vitest } from 'vitest/node'
 import { resolveOptions, type TestkitOptions, toTransport } from '../config/options.js'
 
-type Entry = string | [string, unknown] | object
 const list = <T>(value: T | T[] | undefined): T[] =>
   value === undefined ? [] : Array.isArray(value) ? value : [value]
 const own = (file: string) => fileURLToPath(new URL(file, import.meta.url))
 
+/** True for a reporter entry naming testkit's reporter, by package path or by file. */
+function isTestkitReporter(entry: unknown, file: string): boolean {
+  const name = Array.isArray(entry) ? entry[0] : entry
+  return typeof name === 'string' && (name === file || name.startsWith('@orchestr8/testkit/reporter'))
+}
+
 /**
  * The one line users add: `plugins: [testkit(options)]`. Adds the setup file and the global setup in
- * front of the user's own (so testkit's scopes wrap theirs) and the reporter after theirs, keeping
- * Vitest's default reporter when none was configured. Bad options fail here, at start-up.
+ * front of the user's own (so testkit's scopes wrap theirs) and the reporter after the resolved
+ * reporters, so that `--reporter` on the command line does not drop it. Bad options fail here, at
+ * start-up.
  */
 export function testkit(options: TestkitOptions = {}): Plugin {
   const resolved = resolveOptions(options)
+  const reporterFile = own('./reporter.js')
   return {
     name: '@orchestr8/testkit',
     config(config: ViteUserConfig) {
@@ -25,9 +33,13 @@ export function testkit(options: TestkitOptions = {}): Plugin {
         own('./global-setup.js'),
         ...list(test.globalSetup as string | string[] | undefined),
       ]
-      const reporters = list(test.reporters as Entry | Entry[] | undefined)
-      test.reporters = [...(reporters.length > 0 ? reporters : ['default']), [own('./reporter.js'), options]]
       test.provide = { ...(test.provide as object | undefined), testkitOptions: toTransport(resolved) }
     },
-  }
+    // Runs once per project, after the command line is applied and before reporters are created.
+    configureVitest({ vitest }: { vitest: Vitest }) {
+      const reporters = vitest.config.reporters as unknown[]
+      if (reporters.some((entry) => isTestkitReporter(entry, reporterFile))) return
+      reporters.push([reporterFile, options])
+    },
+  } as Plugin
 }

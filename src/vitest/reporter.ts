@@ -27,6 +27,12 @@ export default class TestkitReporter implements Reporter {
   onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
     const vitest = this.#vitest
     if (vitest === undefined) return
+    // A shard that writes a blob for --merge-reports leaves the report to the merging run.
+    if (
+      vitest.config.shard &&
+      vitest.config.reporters.some((entry) => Array.isArray(entry) && entry[0] === 'blob')
+    )
+      return
     const options = resolveOptions(this.#options)
     const root = vitest.config.root
     const report = new RunReport(root)

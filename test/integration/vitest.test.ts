@@ -86,6 +86,40 @@ describe('a manager per test, through the testkit() plugin', () => {
   })
 })
 
+test('fixtures (auto ones too) tear down before testkit cleans; a throwing afterAll does not skip the file cleanup; a retried test keeps its last attempt', async () => {
+  const work = mkdtempSync(join(tmpdir(), 'testkit-hooks-'))
+  const log = join(work, 'log.txt')
+  try {
+    const run = await runVitest('fixtures/vitest/hooks', ['--reporter=verbose'], { TESTKIT_FIXTURE_LOG: log })
+
+    expect(run.code).toBe(1)
+    expect(run.stdout + run.stderr).toContain('Error: afterAll broke')
+    expect(run.stdout + run.stderr).not.toContain('deprecated')
+    // --reporter on the command line replaces the configured reporters, but not testkit's.
+    expect(run.stdout).toContain('testkit no leaks, no cleanup failures')
+    expect(run.stdout).toContain(
+      '✓ fixtures.test.ts > fixtures from test.extend, auto fixtures included, tear down before testkit cleans',
+    )
+    expect(run.stdout).toContain('✓ fixtures.test.ts > the previous test dir is gone')
+    expect(run.stdout).toMatch(
+      /✓ retry\.test\.ts > a cleanup that fails on the first attempt only .*\(retry x1\)/,
+    )
+    const lines = readFileSync(log, 'utf8').split('\n').filter(Boolean)
+    expect(lines.filter((line) => !line.startsWith('file resource'))).toEqual([
+      'auto fixture torn down',
+      'workdir teardown sees the dir: true',
+      'audit resource cleaned',
+      'auto fixture torn down',
+      'audit resource cleaned',
+    ])
+    expect(lines).toContain('file resource cleaned despite afterAll')
+    expect(run.report?.cleanupErrors).toEqual([])
+    expect(run.report?.summary).toMatchObject({ tests: 4, errors: 0 })
+  } finally {
+    rmSync(work, { recursive: true, force: true })
+  }
+})
+
 describe('the manual setup and sharded runs', () => {
   test('setupFiles, globalSetup and reporters named by package path work without the plugin', async () => {
     const run = await runVitest('fixtures/vitest/manual')
