@@ -57,16 +57,20 @@ export function trackPool<C>(pool: PoolAdapter<C>, name = 'pool'): TrackedPool<C
   assertFunction('trackPool() pool.acquire', pool?.acquire)
   assertFunction('trackPool() pool.release', pool?.release)
   const out = new Map<C, { tracked: Tracked; scope: Scope }>()
-  return {
+  // Connections testkit returned at a scope's end: a late release() by the test must not return them twice.
+  const reclaimed = new WeakSet<object>()
+  const wrapper: TrackedPool<C> = {
     async acquire() {
-      // Before the await: afterwards the caller's frames are gone from the stack.
-      const origin = captureStack(this.acquire)
+      // Before the await: afterwards the caller's frames are gone from the stack. Not `this.acquire`:
+      // a caller may take the method off the wrapper.
+      const origin = captureStack(wrapper.acquire)
       const scope = currentScope()
       const connection = await pool.acquire()
       const tracked = track(
         'pool-connection',
         async () => {
           out.delete(connection)
+          if (typeof connection === 'object' && connection !== null) reclaimed.add(connection)
           scope.addLeak({
             category: 'database',
             type: 'PoolConnection',
@@ -89,6 +93,9 @@ export function trackPool<C>(pool: PoolAdapter<C>, name = 'pool'): TrackedPool<C
     },
     async release(connection) {
       const taken = out.get(connection)
+      if (taken === undefined && typeof connection === 'object' && connection !== null) {
+        if (reclaimed.delete(connection)) return
+      }
       out.delete(connection)
       taken?.scope.manager.unregister(taken.tracked.resourceId)
       await pool.release(connection)
@@ -97,4 +104,5 @@ export function trackPool<C>(pool: PoolAdapter<C>, name = 'pool'): TrackedPool<C
       return out.size
     },
   }
+  return wrapper
 }

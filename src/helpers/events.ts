@@ -29,7 +29,9 @@ export function useEventListener(
   assertFunction('useEventListener() listener', listener)
   let remove: () => void
   if (isEmitter(target)) {
-    target.on(type, listener as (...args: unknown[]) => void)
+    // `once` as an EventTarget would take it; off() below also removes a once-listener that has not fired.
+    if (options?.once) target.once(type, listener as (...args: unknown[]) => void)
+    else target.on(type, listener as (...args: unknown[]) => void)
     remove = () => target.off(type, listener as (...args: unknown[]) => void)
   } else if (isEventTarget(target) && typeof type === 'string') {
     target.addEventListener(type, listener as (event: Event) => void, options)

@@ -1,5 +1,6 @@
 import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { describe, InvalidArgumentError } from '../core/errors.js'
 import { ResourceCategory, ResourcePriority } from '../core/types.js'
 import { assertPositiveNumber } from '../core/validate.js'
 import { isSameAlive, type ProcessEntry, processTree, readProcess, signalIfSame } from './process-tree.js'
@@ -87,6 +88,15 @@ export function useProcess(
   args: readonly string[] = [],
   options: UseProcessOptions = {},
 ): TrackedProcess {
+  // Checked here, not left to spawn(): its TypeError has no code of ours.
+  if (typeof command !== 'string' || command === '') {
+    throw new InvalidArgumentError(
+      `useProcess() command must be a non-empty string, got ${describe(command)}.`,
+    )
+  }
+  if (!Array.isArray(args) || args.some((arg) => typeof arg !== 'string')) {
+    throw new InvalidArgumentError(`useProcess() args must be an array of strings, got ${describe(args)}.`)
+  }
   const { graceMs = 2_000, description, ...spawnOptions } = options
   assertPositiveNumber('useProcess() graceMs', graceMs)
   // Its own process group (not on Windows), so that orphans it leaves can still be found.

@@ -1,0 +1,152 @@
+import { once } from 'node:events'
+import { Agent, createServer, get, type IncomingMessage } from 'node:http'
+import { connect, createServer as createNetServer, type Socket } from 'node:net'
+import { describe, expect, test } from 'vitest'
+import { useServer } from '../../../src/index.js'
+import { scopePerTest } from './test-scope.js'
+
+const scope = scopePerTest()
+
+const hello = () => createServer((_, response) => response.end('hello'))
+
+async function getText(url: string, agent: Agent | false = false): Promise<{ body: string; socket: Socket }> {
+  const response: IncomingMessage = await new Promise((resolve, reject) =>
+    get(url, { agent }, resolve).once('error', reject),
+  )
+  const socket = response.socket
+  let body = ''
+  for await (const chunk of response) body += chunk
+  return { body, socket }
+}
+
+/** Resolves with the error code of a connection attempt, or 'connected'. */
+async function tryConnect(port: number): Promise<string> {
+  const socket = connect(port, '127.0.0.1')
+  try {
+    await once(socket, 'connect')
+    return 'connected'
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code ?? String(error)
+  } finally {
+    socket.destroy()
+  }
+}
+
+describe('http', () => {
+  test('listens on 127.0.0.1 and a free port; url reaches it', async () => {
+    const { server, host, port, url } = await useServer(hello())
+
+    expect(server.listening).toBe(true)
+    expect(host).toBe('127.0.0.1')
+    expect(port).toBeGreaterThan(0)
+    expect(url).toBe(`http://127.0.0.1:${port}`)
+    expect((await getText(url)).body).toBe('hello')
+  })
+
+  test('after cleanup the server no longer listens: a new connection is refused', async () => {
+    const { server, port } = await useServer(hello())
+
+    const record = await scope().close()
+
+    expect(record).toMatchObject({ resources: 1, cleanupErrors: [] })
+    expect(server.listening).toBe(false)
+    expect(await tryConnect(port)).toBe('ECONNREFUSED')
+  })
+
+  test('an open keep-alive connection does not hold cleanup up; the client sees it close', async () => {
+    const { server, url } = await useServer(hello())
+    const agent = new Agent({ keepAlive: true })
+    try {
+      const { body, socket } = await getText(url, agent)
+      expect(body).toBe('hello')
+      expect(socket.destroyed).toBe(false)
+      const closed = once(socket, 'close')
+
+      const record = await scope().close()
+
+      expect(record?.cleanupErrors).toEqual([])
+      expect(server.listening).toBe(false)
+      await closed
+    } finally {
+      agent.destroy()
+    }
+  })
+
+  test('a response still being sent does not hold cleanup up; the client sees it cut', async () => {
+    const { url } = await useServer(
+      createServer((_, response) => {
+        response.writeHead(200)
+        response.write('partial')
+      }),
+    )
+    const response: IncomingMessage = await new Promise((resolve) => get(url, { agent: false }, resolve))
+    const closed = once(response.socket, 'close')
+
+    const record = await scope().close()
+
+    expect(record?.cleanupErrors).toEqual([])
+    await closed
+    expect(response.complete).toBe(false)
+  })
+
+  test('a raw socket that sent nothing does not hold cleanup up; it sees the close', async () => {
+    const { server, port } = await useServer(hello())
+    const socket = connect(port, '127.0.0.1')
+    await once(socket, 'connect')
+    const closed = once(socket, 'close')
+
+    const record = await scope().close()
+
+    expect(record?.cleanupErrors).toEqual([])
+    expect(server.listening).toBe(false)
+    await closed
+  })
+})
+
+describe('net', () => {
+  test('a net.Server gets a tcp:// url; its open connections are destroyed at cleanup', async () => {
+    const { server, port, url } = await useServer(createNetServer((socket) => socket.write('hi')))
+    expect(url).toBe(`tcp://127.0.0.1:${port}`)
+    const socket = connect(port, '127.0.0.1')
+    const [greeting] = await once(socket, 'data')
+    expect(String(greeting)).toBe('hi')
+    const closed = once(socket, 'close')
+
+    const record = await scope().close()
+
+    expect(record?.cleanupErrors).toEqual([])
+    expect(server.listening).toBe(false)
+    await closed
+  })
+})
+
+describe('forms and options', () => {
+  test('a factory, sync or async, is called and its server started', async () => {
+    const made = await useServer(hello)
+    const madeLater = await useServer(async () => hello())
+
+    expect((await getText(made.url)).body).toBe('hello')
+    expect((await getText(madeLater.url)).body).toBe('hello')
+    expect(made.port).not.toBe(madeLater.port)
+  })
+
+  test('a server that already listens is adopted as it is, and still closed at cleanup', async () => {
+    const server = hello()
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const before = (server.address() as { port: number }).port
+
+    const tracked = await useServer(server)
+
+    expect(tracked.port).toBe(before)
+    await tracked.dispose()
+    expect(server.listening).toBe(false)
+  })
+
+  test('a port already taken rejects with EADDRINUSE and registers nothing', async () => {
+    const { port } = await useServer(hello())
+    const registered = scope().manager.getResourceCount()
+
+    await expect(useServer(hello(), { port })).rejects.toMatchObject({ code: 'EADDRINUSE' })
+    expect(scope().manager.getResourceCount()).toBe(registered)
+  })
+})
