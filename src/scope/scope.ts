@@ -1,36 +1,12 @@
-import type { IgnoreRule, ResolvedOptions } from '../config/options.js'
+import type { IgnoreRule } from '../config/options.js'
 import { ResourceManager } from '../core/manager.js'
 import type { CleanupResult, ResourceCategory } from '../core/types.js'
 import { assertCategory, assertPositiveNumber } from '../core/validate.js'
 import type { CleanupFailureRecord, LeakRecord, ScopeRecord, Severity } from '../report/model.js'
+import type { ScopeKind, ScopeSettings } from './state.js'
 
-/** A run (global setup), a file (top level, beforeAll, afterAll) or one test (its hooks included). */
-export type ScopeKind = 'run' | 'file' | 'test'
-
-/** Settings a scope starts with; per-test overrides change a copy. */
-export interface ScopeSettings {
-  /** Per-cleanup timeout in ms. */
-  cleanupTimeout: number
-  /** Budget in ms for the whole cleanup of the scope, or undefined for none. */
-  cleanupBudget: number | undefined
-  /** What a cleanup failure or a leak counts as. */
-  severity: Severity
-  /** False under `leaks: 'off'`: leaks are not recorded (cleanup failures still are, as warnings). */
-  tracksLeaks: boolean
-  /** Leaks matching any of these are not recorded. */
-  ignore: readonly IgnoreRule[]
-}
-
-/** The scope settings that resolved options call for. */
-export function settingsFor(options: ResolvedOptions, cleanupBudget = options.cleanupBudget): ScopeSettings {
-  return {
-    cleanupTimeout: options.cleanupTimeout,
-    cleanupBudget,
-    severity: options.leaks === 'fail' ? 'error' : 'warning',
-    tracksLeaks: options.leaks !== 'off',
-    ignore: options.ignore,
-  }
-}
+export type { ScopeKind, ScopeSettings } from './state.js'
+export { settingsFor } from './state.js'
 
 function matches(rule: IgnoreRule, leak: Pick<LeakRecord, 'category' | 'type' | 'origin'>): boolean {
   if (rule.category !== undefined && rule.category !== leak.category) return false
@@ -55,6 +31,11 @@ export class Scope {
   constructor(kind: ScopeKind, settings: ScopeSettings) {
     this.kind = kind
     this.#settings = settings
+  }
+
+  /** The settings it started with. */
+  get settings(): ScopeSettings {
+    return this.#settings
   }
 
   /** The scope's manager, created on first use. */

@@ -2,8 +2,15 @@ import * as vitest from 'vitest'
 import { afterAll, beforeEach, inject } from 'vitest'
 import { fromTransport, resolveOptions, type TransportedOptions } from '../config/options.js'
 import { hasErrors, TestkitScopeError } from '../report/format.js'
-import { runInScope, setFileScope, setTestScope } from '../scope/current.js'
-import { Scope, type ScopeSettings, settingsFor } from '../scope/scope.js'
+import {
+  newSlot,
+  runInSlot,
+  type ScopeSettings,
+  type ScopeSlot,
+  setFileSlot,
+  setTestSlot,
+  settingsFor,
+} from '../scope/state.js'
 import { META_KEY } from './meta.js'
 
 declare module 'vitest' {
@@ -30,44 +37,44 @@ interface HookCollector {
 const AROUND_TIMEOUT = Symbol.for('VITEST_AROUND_TIMEOUT')
 
 /** Records what a scope did on its task and fails it when something is wrong. */
-async function finish(scope: Scope, meta: object): Promise<void> {
-  const record = await scope.close()
-  const slot = meta as Record<string, unknown>
+async function finish(slot: ScopeSlot, meta: object): Promise<void> {
+  const record = await slot.scope?.close()
+  const entries = meta as Record<string, unknown>
   // A retried test keeps the record of its last attempt only, like its result.
   if (record === undefined) {
-    delete slot[META_KEY]
+    if (META_KEY in entries) delete entries[META_KEY]
     return
   }
-  slot[META_KEY] = record
+  entries[META_KEY] = record
   if (hasErrors(record)) throw new TestkitScopeError(record, inject('testkitRoot') ?? process.cwd())
 }
 
 function testHook(settings: ScopeSettings): RawAroundEach {
   return async (runTest, { task }) => {
-    const scope = new Scope('test', settings)
+    const slot = newSlot('test', settings)
     if (task.concurrent) {
       // Concurrent tests overlap: only an async context tells them apart.
-      await runInScope(scope, runTest)
+      await runInSlot(slot, runTest)
     } else {
-      setTestScope(scope)
+      setTestSlot(slot)
       try {
         await runTest()
       } finally {
-        setTestScope(undefined)
+        setTestSlot(undefined)
       }
     }
-    await finish(scope, task.meta)
+    await finish(slot, task.meta)
   }
 }
 
-function fileHook(fileScope: Scope): RawAroundAll {
+function fileHook(fileSlot: ScopeSlot): RawAroundAll {
   return async (runSuite, suite) => {
     try {
       await runSuite()
     } finally {
-      setFileScope(undefined)
+      setFileSlot(undefined)
     }
-    await finish(fileScope, suite.meta)
+    await finish(fileSlot, suite.meta)
   }
 }
 
@@ -77,13 +84,13 @@ function fileHook(fileScope: Scope): RawAroundAll {
  * Registered directly rather than through aroundEach()/aroundAll(): those resolve the file's auto
  * fixtures for the hook, which then tear down only after it, and parse the hook's parameters.
  */
-function installAroundHooks(settings: ScopeSettings, fileScope: Scope): boolean {
+function installAroundHooks(settings: ScopeSettings, fileSlot: ScopeSlot): boolean {
   const runner = (vitest as { TestRunner?: { getCurrentSuite?: () => unknown } }).TestRunner
   if (typeof (vitest as { aroundEach?: unknown }).aroundEach !== 'function') return false
   if (typeof runner?.getCurrentSuite !== 'function') return false
   const collector = runner.getCurrentSuite() as HookCollector
   collector.on('aroundEach', Object.assign(testHook(settings), { [AROUND_TIMEOUT]: 0 }))
-  collector.on('aroundAll', Object.assign(fileHook(fileScope), { [AROUND_TIMEOUT]: 0 }))
+  collector.on('aroundAll', Object.assign(fileHook(fileSlot), { [AROUND_TIMEOUT]: 0 }))
   return true
 }
 
@@ -91,18 +98,18 @@ function installAroundHooks(settings: ScopeSettings, fileScope: Scope): boolean 
  * Vitest 3.2 to 4.0: the first onTestFinished registered runs last, and the first afterAll registered
  * runs last (the default 'stack' order). Concurrent tests of one file cannot be told apart here.
  */
-function installLegacyHooks(settings: ScopeSettings, fileScope: Scope): void {
+function installLegacyHooks(settings: ScopeSettings, fileSlot: ScopeSlot): void {
   beforeEach(({ task, onTestFinished }) => {
-    const scope = new Scope('test', settings)
-    setTestScope(scope)
+    const slot = newSlot('test', settings)
+    setTestSlot(slot)
     onTestFinished(async () => {
-      setTestScope(undefined)
-      await finish(scope, task.meta)
+      setTestSlot(undefined)
+      await finish(slot, task.meta)
     })
   })
   const finishFile = async (suite: TaskLike) => {
-    setFileScope(undefined)
-    await finish(fileScope, suite.meta)
+    setFileSlot(undefined)
+    await finish(fileSlot, suite.meta)
   }
   // These versions pass the suite as the first argument.
   afterAll(((suite: TaskLike) => finishFile(suite)) as unknown as Parameters<typeof afterAll>[0], 0)
@@ -117,7 +124,7 @@ export function installVitestScopes(): void {
   const provided = inject('testkitOptions')
   const options = provided ? fromTransport(provided) : resolveOptions()
   const settings = settingsFor(options)
-  const fileScope = new Scope('file', settings)
-  setFileScope(fileScope)
-  if (!installAroundHooks(settings, fileScope)) installLegacyHooks(settings, fileScope)
+  const fileSlot = newSlot('file', settings)
+  setFileSlot(fileSlot)
+  if (!installAroundHooks(settings, fileSlot)) installLegacyHooks(settings, fileSlot)
 }

@@ -1,5 +1,14 @@
+import { createRequire } from 'node:module'
 import { inspect } from 'node:util'
-import { onExit } from 'signal-exit'
+
+type SignalExit = typeof import('signal-exit')
+let signalExit: SignalExit | undefined
+
+/** signal-exit, loaded on the first registerProcessHandlers(): most managers never call it. */
+function loadSignalExit(): SignalExit {
+  signalExit ??= createRequire(import.meta.url)('signal-exit') as SignalExit
+  return signalExit
+}
 
 /** The method a dying process calls on each registered manager (of any copy of this package). */
 export const CLEANUP_FOR_EXIT: unique symbol = Symbol.for('@orchestr8/testkit.cleanupForExit')
@@ -77,7 +86,7 @@ export function addExitParticipant(participant: ExitParticipant, budget: number)
   if (state.isExiting) return
   state.participants.set(participant, budget)
   if (state.removeSignalHandler === undefined) {
-    state.removeSignalHandler = onExit(onSignalOrExit)
+    state.removeSignalHandler = loadSignalExit().onExit(onSignalOrExit)
     process.on('uncaughtException', state.onUncaught)
   }
 }

@@ -1,0 +1,102 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
+import type { IgnoreRule, ResolvedOptions } from '../config/options.js'
+import type { Severity } from '../report/model.js'
+import type { Scope } from './scope.js'
+
+// The adapters (the Vitest setup file) depend on this module and not on the Scope class: a test file
+// that never imports the package then never loads the manager. A slot becomes a Scope on first use.
+
+/** A run (global setup), a file (top level, beforeAll, afterAll) or one test (its hooks included). */
+export type ScopeKind = 'run' | 'file' | 'test'
+
+/** Settings a scope starts with; per-test overrides change a copy. */
+export interface ScopeSettings {
+  /** Per-cleanup timeout in ms. */
+  cleanupTimeout: number
+  /** Budget in ms for the whole cleanup of the scope, or undefined for none. */
+  cleanupBudget: number | undefined
+  /** What a cleanup failure or a leak counts as. */
+  severity: Severity
+  /** False under `leaks: 'off'`: leaks are not recorded (cleanup failures still are, as warnings). */
+  tracksLeaks: boolean
+  /** Leaks matching any of these are not recorded. */
+  ignore: readonly IgnoreRule[]
+}
+
+/** The scope settings that resolved options call for. */
+export function settingsFor(options: ResolvedOptions, cleanupBudget = options.cleanupBudget): ScopeSettings {
+  return {
+    cleanupTimeout: options.cleanupTimeout,
+    cleanupBudget,
+    severity: options.leaks === 'fail' ? 'error' : 'warning',
+    tracksLeaks: options.leaks !== 'off',
+    ignore: options.ignore,
+  }
+}
+
+/** Defaults of every scope until an adapter configures them. */
+export const defaultSettings: ScopeSettings = {
+  cleanupTimeout: 10_000,
+  cleanupBudget: undefined,
+  severity: 'error',
+  tracksLeaks: true,
+  ignore: [],
+}
+
+/** Where a scope will live: cheap to make for every test; `scope` is set when something is registered. */
+export interface ScopeSlot {
+  readonly kind: ScopeKind
+  readonly settings: ScopeSettings
+  scope: Scope | undefined
+}
+
+export function newSlot(kind: ScopeKind, settings: ScopeSettings): ScopeSlot {
+  return { kind, settings, scope: undefined }
+}
+
+interface ScopeState {
+  /** The slot of the test running now, when tests run one at a time. */
+  sequential: ScopeSlot | undefined
+  /** The current file's slot (top level, beforeAll, afterAll). */
+  file: ScopeSlot | undefined
+  /** The run's slot (global setup), or the fallback outside any test runner. */
+  run: ScopeSlot | undefined
+  /** Created on the first concurrent test only: on Node 20 an active AsyncLocalStorage slows every await. */
+  storage: AsyncLocalStorage<ScopeSlot> | undefined
+}
+
+// Process-global, so that every copy of this code (the setup file's, the ESM and the CJS build) agrees.
+const KEY = Symbol.for('@orchestr8/testkit.scope-slots')
+const holder = globalThis as typeof globalThis & { [KEY]?: ScopeState }
+holder[KEY] ??= { sequential: undefined, file: undefined, run: undefined, storage: undefined }
+/** The process-wide scope state. */
+export const state: ScopeState = holder[KEY]
+
+/** The slot resources registered now belong to: the concurrent test's, the test's, the file's or the run's. */
+export function currentSlot(): ScopeSlot {
+  const slot = state.storage?.getStore() ?? state.sequential ?? state.file
+  if (slot !== undefined) return slot
+  state.run ??= newSlot('run', defaultSettings)
+  return state.run
+}
+
+/** Makes `slot` current for a test that runs alone; pass undefined when it ends. */
+export function setTestSlot(slot: ScopeSlot | undefined): void {
+  state.sequential = slot
+}
+
+/** Makes `slot` current for the file's top level and `beforeAll`/`afterAll` hooks. */
+export function setFileSlot(slot: ScopeSlot | undefined): void {
+  state.file = slot
+}
+
+/** Makes `slot` the run's (global setup). */
+export function setRunSlot(slot: ScopeSlot | undefined): void {
+  state.run = slot
+}
+
+/** Runs `fn` with `slot` current for everything it awaits: for tests that run concurrently. */
+export function runInSlot<T>(slot: ScopeSlot, fn: () => T): T {
+  state.storage ??= new AsyncLocalStorage()
+  return state.storage.run(slot, fn)
+}
