@@ -36,16 +36,26 @@ class CategoryCounter {
   }
 }
 
+const EMPTY = new CategoryCounter()
+
 /** Counters of one manager. Hot path: `registered()`/`settled()` run per resource. */
 export class MetricsRecorder {
-  readonly #byCategory = new Map<ResourceCategory, CategoryCounter>(
-    Object.values(ResourceCategory).map((category) => [category, new CategoryCounter()]),
-  )
+  // A counter per category in use: a manager per test mostly sees one or two categories.
+  readonly #byCategory = new Map<ResourceCategory, CategoryCounter>()
   #live = 0
   #peakLive = 0
 
+  #counter(category: ResourceCategory): CategoryCounter {
+    let counter = this.#byCategory.get(category)
+    if (counter === undefined) {
+      counter = new CategoryCounter()
+      this.#byCategory.set(category, counter)
+    }
+    return counter
+  }
+
   registered(category: ResourceCategory): void {
-    this.#byCategory.get(category)!.registered++
+    this.#counter(category).registered++
     if (++this.#live > this.#peakLive) this.#peakLive = this.#live
   }
 
@@ -55,7 +65,7 @@ export class MetricsRecorder {
   }
 
   settled(category: ResourceCategory, outcome: 'cleaned' | 'failed' | 'timedOut', duration: number): void {
-    const counter = this.#byCategory.get(category)!
+    const counter = this.#counter(category)
     this.#live--
     if (outcome === 'cleaned') counter.cleaned++
     else if (outcome === 'failed') counter.failed++
@@ -66,8 +76,8 @@ export class MetricsRecorder {
   snapshot(): ResourceMetrics {
     const byCategory = {} as Record<ResourceCategory, CategoryMetrics>
     const totals = { registered: 0, cleaned: 0, failed: 0, timedOut: 0 }
-    for (const [category, counter] of this.#byCategory) {
-      const metrics = counter.snapshot()
+    for (const category of Object.values(ResourceCategory)) {
+      const metrics = (this.#byCategory.get(category) ?? EMPTY).snapshot()
       byCategory[category] = metrics
       totals.registered += metrics.registered
       totals.cleaned += metrics.cleaned

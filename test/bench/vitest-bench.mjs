@@ -38,12 +38,17 @@ const testkitTest = (i) =>
   `test('t${i}', () => { for (let r = 0; r < 10; r++) useResource(r, () => {}); expect(${i}).toBe(${i}) })`
 
 /** Writes one project: FILES files of TESTS_PER_FILE tests each, and a config with or without testkit. */
-function project(dir, { withTestkit, body, header = '', imports = '' }) {
+function project(dir, { withTestkit, floor = false, body, header = '', imports = '' }) {
   mkdirSync(dir, { recursive: true })
   const config = withTestkit
     ? `import { testkit } from '@orchestr8/testkit/vitest'\nexport default { plugins: [testkit({ report: false })] }\n`
-    : 'export default {}\n'
+    : floor
+      ? `export default { test: { setupFiles: ['./floor-setup.mjs'] } }\n`
+      : 'export default {}\n'
   writeFileSync(join(dir, 'vitest.config.mjs'), config)
+  // The least any per-test integration costs in Vitest: a setup file with one no-op hook.
+  if (floor)
+    writeFileSync(join(dir, 'floor-setup.mjs'), "import { beforeEach } from 'vitest'\nbeforeEach(() => {})\n")
   for (let f = 0; f < FILES; f++) {
     const tests = Array.from({ length: TESTS_PER_FILE }, (_, i) => body(f * TESTS_PER_FILE + i)).join('\n')
     writeFileSync(
@@ -53,16 +58,27 @@ function project(dir, { withTestkit, body, header = '', imports = '' }) {
   }
 }
 
+const seconds = (text) => {
+  const [, minutes, secs] = text.match(/(\d+)m([\d.]+)s/)
+  return Number(minutes) * 60 + Number(secs)
+}
+
+/**
+ * One `vitest run`: wall time, and CPU time (user + system) of Vitest and every worker it waited
+ * for, read from the shell's `times`. CPU time is less disturbed by other load on a shared machine.
+ */
 function runOnce(dir) {
+  const command = `"${process.execPath}" "${vitestBin}" run --config vitest.config.mjs > out.txt 2>&1 || { cat out.txt; exit 1; }; times`
   const start = performance.now()
-  const result = spawnSync(process.execPath, [vitestBin, 'run', '--config', join(dir, 'vitest.config.mjs')], {
+  const result = spawnSync('bash', ['-c', command], {
     cwd: dir,
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '1', CI: '1' },
   })
-  const ms = performance.now() - start
+  const wallMs = performance.now() - start
   if (result.status !== 0) throw new Error(`vitest failed in ${dir}:\n${result.stdout}\n${result.stderr}`)
-  return ms
+  const children = result.stdout.trim().split('\n').at(-1).split(' ')
+  return { wallMs, cpuMs: (seconds(children[0]) + seconds(children[1])) * 1000 }
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
@@ -76,37 +92,41 @@ export function vitestBench(rounds = 5) {
     {
       name: `${FILES * TESTS_PER_FILE} trivial tests`,
       plain: { withTestkit: false, body: trivialTest },
+      floor: { withTestkit: false, floor: true, body: trivialTest },
       testkit: { withTestkit: true, body: trivialTest },
     },
     {
       name: `${FILES * TESTS_PER_FILE} tests x 10 resources`,
       plain: { withTestkit: false, body: manualTest, header: manualHeader },
+      floor: { withTestkit: false, floor: true, body: manualTest, header: manualHeader },
       testkit: { withTestkit: true, body: testkitTest, imports: useResourceImport },
     },
   ]
   try {
     const rows = []
     for (const [index, suite] of suites.entries()) {
-      const plainDir = join(work, `s${index}-plain`)
-      const testkitDir = join(work, `s${index}-testkit`)
-      project(plainDir, suite.plain)
-      project(testkitDir, suite.testkit)
-      runOnce(plainDir)
-      runOnce(testkitDir)
-      const plain = []
-      const withTestkit = []
+      const variants = ['plain', 'floor', 'testkit']
+      const dirs = variants.map((variant) => join(work, `s${index}-${variant}`))
+      for (const [i, variant] of variants.entries()) project(dirs[i], suite[variant])
+      for (const dir of dirs) runOnce(dir)
+      const runs = variants.map(() => [])
       for (let round = 0; round < rounds; round++) {
-        plain.push(runOnce(plainDir))
-        withTestkit.push(runOnce(testkitDir))
+        for (const [i, dir] of dirs.entries()) runs[i].push(runOnce(dir))
       }
-      const p = median(plain)
-      const t = median(withTestkit)
+      const [plain, floor, testkit] = runs.map((list) => ({
+        wallMs: median(list.map((r) => r.wallMs)),
+        cpuMs: median(list.map((r) => r.cpuMs)),
+      }))
+      const tests = FILES * TESTS_PER_FILE
       rows.push({
         suite: suite.name,
-        plainMs: p,
-        testkitMs: t,
-        ratio: t / p,
-        perTestUs: ((t - p) * 1000) / (FILES * TESTS_PER_FILE),
+        plain,
+        floor,
+        testkit,
+        wallRatio: testkit.wallMs / plain.wallMs,
+        cpuRatio: testkit.cpuMs / plain.cpuMs,
+        floorCpuRatio: floor.cpuMs / plain.cpuMs,
+        perTestUs: ((testkit.cpuMs - plain.cpuMs) * 1000) / tests,
       })
     }
     return rows
@@ -118,14 +138,29 @@ export function vitestBench(rounds = 5) {
 /** Prints the Vitest overhead table. */
 export function printVitest(rows, rounds) {
   console.log(
-    `\nVitest overhead (whole run, median of ${rounds} alternating runs; targets: ratio < 1.02, < 20 µs per test)`,
+    `\nVitest overhead: ${FILES} files, whole run, median of ${rounds} alternating runs (targets: ratio < 1.02, < 20 µs per test).` +
+      '\nCPU = user + system time of Vitest and its workers; "floor" = a setup file with one no-op beforeEach, the least any per-test integration costs.',
   )
-  const header = ['suite', 'plain vitest', 'with testkit', 'ratio', 'added per test']
+  const header = [
+    'suite',
+    'plain wall',
+    'testkit wall',
+    'wall ratio',
+    'plain CPU',
+    'floor CPU',
+    'testkit CPU',
+    'CPU ratio (floor)',
+    'added CPU per test',
+  ]
   const table = rows.map((r) => [
     r.suite,
-    `${r.plainMs.toFixed(0)} ms`,
-    `${r.testkitMs.toFixed(0)} ms`,
-    r.ratio.toFixed(3),
+    `${r.plain.wallMs.toFixed(0)} ms`,
+    `${r.testkit.wallMs.toFixed(0)} ms`,
+    r.wallRatio.toFixed(3),
+    `${r.plain.cpuMs.toFixed(0)} ms`,
+    `${r.floor.cpuMs.toFixed(0)} ms`,
+    `${r.testkit.cpuMs.toFixed(0)} ms`,
+    `${r.cpuRatio.toFixed(3)} (${r.floorCpuRatio.toFixed(3)})`,
     `${r.perTestUs.toFixed(1)} µs`,
   ])
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((line) => line[i].length)))
