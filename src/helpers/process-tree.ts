@@ -86,3 +86,28 @@ export function signalIfSame(entry: ProcessEntry, signal: NodeJS.Signals): void 
     // Gone between the check and the signal: nothing left to stop.
   }
 }
+
+/**
+ * The descendants of a running `root` (and its group's members), taken while each is stopped
+ * (SIGSTOP), so that none can fork a process the snapshot misses: a shell that has not yet started
+ * its command when SIGTERM arrives would otherwise leave it running, re-parented to init. The caller
+ * sends its signal and then SIGCONT to every entry and `root`.
+ */
+export function frozenTree(root: number, group: number | undefined): ProcessEntry[] {
+  try {
+    process.kill(root, 'SIGSTOP')
+  } catch {
+    return processTree(root, group)
+  }
+  const stopped = new Map<number, ProcessEntry>()
+  // A few rounds: a process may fork between the snapshot and its own SIGSTOP.
+  for (let round = 0; round < 5; round++) {
+    const fresh = processTree(root, group).filter((entry) => !stopped.has(entry.pid))
+    if (fresh.length === 0) break
+    for (const entry of fresh) {
+      signalIfSame(entry, 'SIGSTOP')
+      stopped.set(entry.pid, entry)
+    }
+  }
+  return [...stopped.values()]
+}

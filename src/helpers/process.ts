@@ -3,7 +3,14 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, InvalidArgumentError } from '../core/errors.js'
 import { ResourceCategory, ResourcePriority } from '../core/types.js'
 import { assertPositiveNumber } from '../core/validate.js'
-import { isSameAlive, type ProcessEntry, processTree, readProcess, signalIfSame } from './process-tree.js'
+import {
+  frozenTree,
+  isSameAlive,
+  type ProcessEntry,
+  processTree,
+  readProcess,
+  signalIfSame,
+} from './process-tree.js'
 import { type Tracked, track } from './track.js'
 
 /** How a tracked process ended. */
@@ -60,23 +67,40 @@ async function stopTree(
 ) {
   const pid = child.pid
   if (pid === undefined) return
-  // Snapshot before signalling: the tree's shape (and who is whose) changes as processes die.
-  const tree: ProcessEntry[] = hasExited(child)
-    ? orphansOf(pid, self, group)
-    : processTree(pid, group ? pid : undefined)
+  // Snapshot before signalling: the tree's shape (and who is whose) changes as processes die. A
+  // running child is frozen for the snapshot (Node has not reaped it, so the pid is still ours).
+  const frozen = !hasExited(child)
+  const tree: ProcessEntry[] = frozen ? frozenTree(pid, group ? pid : undefined) : orphansOf(pid, self, group)
   const isAllGone = () => hasExited(child) && tree.every((entry) => !isSameAlive(entry))
   const signalAll = (signal: NodeJS.Signals) => {
-    // Node has not reaped the child while exitCode and signalCode are null: the pid is still ours.
     if (!hasExited(child)) child.kill(signal)
     for (const entry of tree) signalIfSame(entry, signal)
   }
   signalAll('SIGTERM')
+  if (frozen) {
+    // The SIGTERM is pending in each stopped process; continuing delivers it.
+    for (const entry of tree) signalIfSame(entry, 'SIGCONT')
+    if (!hasExited(child)) child.kill('SIGCONT')
+  }
   if (await waitUntil(isAllGone, graceMs)) return
   signalAll('SIGKILL')
   if (!(await waitUntil(isAllGone, 5_000))) {
     throw new Error(`Process ${pid} (or a descendant) is still running after SIGKILL.`)
   }
   await exited
+}
+
+/**
+ * Stops a child process that was not started by useProcess() (leak detection found it still running):
+ * SIGTERM to it and its descendants, SIGKILL after `graceMs`.
+ */
+export async function stopProcessTree(child: ChildProcess, graceMs: number): Promise<void> {
+  if (child.pid === undefined) return
+  const exited = new Promise<void>((resolve) => {
+    if (hasExited(child)) resolve()
+    else child.once('exit', () => resolve())
+  })
+  await stopTree(child, readProcess(child.pid), exited, graceMs, false)
 }
 
 /**

@@ -1,9 +1,11 @@
-import type { ChildProcess } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
+import { readdirSync, readFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { describe, expect, test } from 'vitest'
+import { stopProcessTree } from '../../../src/helpers/process.js'
 import { isSameAlive, readProcess, signalIfSame } from '../../../src/helpers/process-tree.js'
 import { useProcess } from '../../../src/index.js'
-import { isGone, scopePerTest } from './test-scope.js'
+import { eventually, isGone, scopePerTest } from './test-scope.js'
 
 const scope = scopePerTest()
 const node = process.execPath
@@ -47,6 +49,30 @@ describe.runIf(isLinux)('process tree', () => {
 
     expect(record?.cleanupErrors).toEqual([])
     expect(isGone(grandchild)).toBe(true)
+  })
+})
+
+describe.runIf(isLinux)('a leaked child stopped by leak detection (stopProcessTree)', () => {
+  test('a shell stopped right after it started leaves no command behind, whether or not it had forked yet', async () => {
+    const marker = `testkit-freeze-${process.pid}-${Date.now()}`
+    const running = () =>
+      readdirSync('/proc')
+        .filter((name) => /^\d+$/.test(name))
+        .filter((pid) => {
+          try {
+            return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(marker) && !isGone(Number(pid))
+          } catch {
+            return false
+          }
+        })
+    // Without a shell builtin to exec, sh forks the command: the race that used to leave orphans.
+    for (let round = 0; round < 5; round++) {
+      const child = spawn('/bin/sh', ['-c', `${node} -e "setInterval(() => {}, 1000)" ${marker}; true`])
+      await stopProcessTree(child, 1_000)
+    }
+    await eventually(() => running().length === 0, 2_000)
+
+    expect(running()).toEqual([])
   })
 })
 
