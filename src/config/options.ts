@@ -26,6 +26,10 @@ export interface TestkitOptions {
   report?: string | false
   /** Findings that match any rule are not reported. */
   ignore?: IgnoreRule[]
+  /** `TESTKIT_AUTO_CLEAN`: clean what a test leaked once it is reported. Default true. */
+  autoClean?: boolean
+  /** `TESTKIT_LEAK_SETTLE`: ms a resource that is already closing at the end of a test gets to finish. Default 100. */
+  leakSettle?: number
 }
 
 /** Options with every default filled in and every environment variable applied. */
@@ -35,6 +39,8 @@ export interface ResolvedOptions {
   cleanupBudget: number | undefined
   report: string | false
   ignore: IgnoreRule[]
+  autoClean: boolean
+  leakSettle: number
 }
 
 const policies: readonly LeakPolicy[] = ['fail', 'warn', 'off']
@@ -85,8 +91,19 @@ export function resolveOptions(
   if (report !== false && (typeof report !== 'string' || report === '')) {
     invalid('report', report, 'a file path or false')
   }
+  const autoClean = env.TESTKIT_AUTO_CLEAN ?? options.autoClean ?? true
+  if (![true, false, 'true', 'false', '1', '0'].includes(autoClean as never)) {
+    invalid(
+      env.TESTKIT_AUTO_CLEAN ? 'autoClean (from TESTKIT_AUTO_CLEAN)' : 'autoClean',
+      autoClean,
+      'true or false',
+    )
+  }
+  const settle = env.TESTKIT_LEAK_SETTLE || options.leakSettle
   return {
     leaks: leaks as LeakPolicy,
+    autoClean: autoClean === true || autoClean === 'true' || autoClean === '1',
+    leakSettle: settle === undefined ? 100 : positive('leakSettle', settle),
     cleanupTimeout: timeout === undefined ? 10_000 : positive('cleanupTimeout', timeout),
     cleanupBudget: budget === undefined ? undefined : positive('cleanupBudget', budget),
     report: report === 'false' ? false : report,

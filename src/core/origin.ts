@@ -13,10 +13,10 @@ const FRAME_LIMIT = 4
 const FRAME = /\(?((?:file:\/\/)?[^\s()]+?):(\d+):(\d+)\)?$/
 
 /** Captures the current stack, skipping `skip` and above. Hot path: ~2 µs, nothing formatted. */
-export function captureStack(skip: (...args: never[]) => unknown): StackHolder {
+export function captureStack(skip: (...args: never[]) => unknown, frames = FRAME_LIMIT): StackHolder {
   const holder: StackHolder = {}
   const limit = Error.stackTraceLimit
-  Error.stackTraceLimit = FRAME_LIMIT
+  Error.stackTraceLimit = frames
   Error.captureStackTrace(holder, skip)
   Error.stackTraceLimit = limit
   return holder
@@ -37,6 +37,15 @@ const OWN_ROOT = /^(.*[\\/](?:src|dist)[\\/])/.exec(parseFrame(new Error().stack
 /** Whether a file is the user's own code: not Node internals, not node_modules, not this package. */
 export function isUserFile(file: string): boolean {
   return isAbsolute(file) && !file.startsWith(OWN_ROOT) && !file.includes(`${sep}node_modules${sep}`)
+}
+
+/** Whether any frame of a stack is in `file`. */
+export function stackHasFile(stack: string | undefined, file: string): boolean {
+  if (!stack) return false
+  for (const line of stack.split('\n')) {
+    if (parseFrame(line)?.file === file) return true
+  }
+  return false
 }
 
 /** The first frame of a stack in the user's code, or null. */

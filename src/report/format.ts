@@ -47,5 +47,10 @@ export class TestkitScopeError extends TestkitError {
   constructor(record: ScopeRecord, root?: string) {
     super('ERR_SCOPE_FAILED', scopeFailureMessage(record, root))
     this.record = record
+    // The stack points at the line that made the first leak, not at testkit's own frames: test
+    // runners then show that line with a code frame, as for any error thrown there.
+    const origin = record.leaks.find((leak) => leak.severity === 'error' && leak.origin)?.origin
+    if (origin)
+      this.stack = `${this.name}: ${this.message}\n    at ${origin.file}:${origin.line}:${origin.column}`
   }
 }

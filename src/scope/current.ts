@@ -21,7 +21,7 @@ export function getResourceManager(): ResourceManager {
 }
 
 const slotFor = (scope: Scope | undefined): ScopeSlot | undefined =>
-  scope && { kind: scope.kind, settings: scope.settings, scope }
+  scope && { kind: scope.kind, settings: scope.settings, scope, handles: undefined }
 
 /** Makes an existing `scope` current for a test that runs alone; pass undefined when it ends. */
 export function setTestScope(scope: Scope | undefined): void {

@@ -1,20 +1,11 @@
-import type { IgnoreRule } from '../config/options.js'
 import { ResourceManager } from '../core/manager.js'
 import type { CleanupResult, ResourceCategory } from '../core/types.js'
 import { assertCategory, assertPositiveNumber } from '../core/validate.js'
 import type { CleanupFailureRecord, LeakRecord, ScopeRecord, Severity } from '../report/model.js'
-import type { ScopeKind, ScopeSettings } from './state.js'
+import { matchesRule, type ScopeKind, type ScopeSettings } from './state.js'
 
 export type { ScopeKind, ScopeSettings } from './state.js'
 export { settingsFor } from './state.js'
-
-function matches(rule: IgnoreRule, leak: Pick<LeakRecord, 'category' | 'type' | 'origin'>): boolean {
-  if (rule.category !== undefined && rule.category !== leak.category) return false
-  if (rule.type !== undefined && rule.type !== leak.type) return false
-  if (rule.origin === undefined) return true
-  const file = leak.origin?.file ?? ''
-  return typeof rule.origin === 'string' ? file.includes(rule.origin) : rule.origin.test(file)
-}
 
 /**
  * One scope's resources and findings. Hot path: a scope is created per test, so it allocates its
@@ -61,6 +52,11 @@ export class Scope {
     for (const category of categories) this.#allowed.add(category)
   }
 
+  /** Whether `allowLeaks()` let leaks of this category pass. */
+  isAllowed(category: string): boolean {
+    return this.#allowed?.has(category) ?? false
+  }
+
   /** Raises (or lowers) the per-cleanup timeout of resources that helpers register from now on. */
   setCleanupTimeout(ms: number): void {
     assertPositiveNumber('setCleanupTimeout() value', ms)
@@ -75,7 +71,7 @@ export class Scope {
   /** Records something the scope left behind; the severity follows the policy and the allowances. */
   addLeak(leak: Omit<LeakRecord, 'severity'> & { severity?: Severity }): void {
     const settings = this.#settings
-    if (!settings.tracksLeaks || settings.ignore.some((rule) => matches(rule, leak))) return
+    if (!settings.tracksLeaks || settings.ignore.some((rule) => matchesRule(rule, leak))) return
     const severity = this.#allowed?.has(leak.category)
       ? 'warning'
       : (leak.severity ?? this.#settings.severity)

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import type { IgnoreRule, ResolvedOptions } from '../config/options.js'
-import type { Severity } from '../report/model.js'
+import type { Handle } from '../detect/handle.js'
+import type { LeakRecord, Severity } from '../report/model.js'
 import type { Scope } from './scope.js'
 
 // The adapters (the Vitest setup file) depend on this module and not on the Scope class: a test file
@@ -48,10 +49,24 @@ export interface ScopeSlot {
   readonly kind: ScopeKind
   readonly settings: ScopeSettings
   scope: Scope | undefined
+  /** What leak detection saw the scope create (timers, servers, ...), when anything. */
+  handles: Handle[] | undefined
 }
 
 export function newSlot(kind: ScopeKind, settings: ScopeSettings): ScopeSlot {
-  return { kind, settings, scope: undefined }
+  return { kind, settings, scope: undefined, handles: undefined }
+}
+
+/** Whether a finding matches a rule: every field the rule gives must match. */
+export function matchesRule(
+  rule: IgnoreRule,
+  leak: Pick<LeakRecord, 'category' | 'type' | 'origin'>,
+): boolean {
+  if (rule.category !== undefined && rule.category !== leak.category) return false
+  if (rule.type !== undefined && rule.type !== leak.type) return false
+  if (rule.origin === undefined) return true
+  const file = leak.origin?.file ?? ''
+  return typeof rule.origin === 'string' ? file.includes(rule.origin) : rule.origin.test(file)
 }
 
 interface ScopeState {
@@ -71,6 +86,11 @@ const holder = globalThis as typeof globalThis & { [KEY]?: ScopeState }
 holder[KEY] ??= { sequential: undefined, file: undefined, run: undefined, storage: undefined }
 /** The process-wide scope state. */
 export const state: ScopeState = holder[KEY]
+
+/** The slot of the test or file running now, or undefined between files: for leak detection. */
+export function activeSlot(): ScopeSlot | undefined {
+  return state.storage?.getStore() ?? state.sequential ?? state.file
+}
 
 /** The slot resources registered now belong to: the concurrent test's, the test's, the file's or the run's. */
 export function currentSlot(): ScopeSlot {

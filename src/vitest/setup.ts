@@ -1,6 +1,7 @@
 import * as vitest from 'vitest'
 import { afterAll, beforeEach, inject } from 'vitest'
 import { fromTransport, resolveOptions, type TransportedOptions } from '../config/options.js'
+import { type DetectionSettings, finishSlot, installDetection } from '../detect/index.js'
 import { hasErrors, TestkitScopeError } from '../report/format.js'
 import {
   newSlot,
@@ -25,6 +26,9 @@ declare module 'vitest' {
 interface TaskLike {
   meta: object
   concurrent?: boolean
+  /** The test file: on a test its `file`, on the file itself its `filepath`. */
+  file?: { filepath: string }
+  filepath?: string
 }
 type RunInner = () => Promise<unknown>
 type RawAroundEach = (runTest: RunInner, context: { task: TaskLike }) => Promise<void>
@@ -36,9 +40,12 @@ interface HookCollector {
 // Vitest reads an around hook's timeout from this property; 0 means none (our cleanup has its own).
 const AROUND_TIMEOUT = Symbol.for('VITEST_AROUND_TIMEOUT')
 
-/** Records what a scope did on its task and fails it when something is wrong. */
-async function finish(slot: ScopeSlot, meta: object): Promise<void> {
-  const record = await slot.scope?.close()
+let detection: DetectionSettings | undefined
+
+/** Records what a scope did and left on its task, and fails it when something is wrong. */
+async function finish(slot: ScopeSlot, task: TaskLike): Promise<void> {
+  const record = await finishSlot(slot, detection, task.filepath ?? task.file?.filepath)
+  const meta = task.meta
   const entries = meta as Record<string, unknown>
   // A retried test keeps the record of its last attempt only, like its result.
   if (record === undefined) {
@@ -63,7 +70,7 @@ function testHook(settings: ScopeSettings): RawAroundEach {
         setTestSlot(undefined)
       }
     }
-    await finish(slot, task.meta)
+    await finish(slot, task)
   }
 }
 
@@ -74,7 +81,7 @@ function fileHook(fileSlot: ScopeSlot): RawAroundAll {
     } finally {
       setFileSlot(undefined)
     }
-    await finish(fileSlot, suite.meta)
+    await finish(fileSlot, suite)
   }
 }
 
@@ -104,12 +111,12 @@ function installLegacyHooks(settings: ScopeSettings, fileSlot: ScopeSlot): void 
     setTestSlot(slot)
     onTestFinished(async () => {
       setTestSlot(undefined)
-      await finish(slot, task.meta)
+      await finish(slot, task)
     })
   })
   const finishFile = async (suite: TaskLike) => {
     setFileSlot(undefined)
-    await finish(fileSlot, suite.meta)
+    await finish(fileSlot, suite)
   }
   // These versions pass the suite as the first argument.
   afterAll(((suite: TaskLike) => finishFile(suite)) as unknown as Parameters<typeof afterAll>[0], 0)
@@ -124,6 +131,10 @@ export function installVitestScopes(): void {
   const provided = inject('testkitOptions')
   const options = provided ? fromTransport(provided) : resolveOptions()
   const settings = settingsFor(options)
+  if (options.leaks !== 'off') {
+    installDetection()
+    detection = { autoClean: options.autoClean, settleMs: options.leakSettle }
+  }
   const fileSlot = newSlot('file', settings)
   setFileSlot(fileSlot)
   if (!installAroundHooks(settings, fileSlot)) installLegacyHooks(settings, fileSlot)

@@ -1,0 +1,130 @@
+import { firstUserFrame, stackHasFile } from '../core/origin.js'
+import type { LeakRecord, ScopeRecord } from '../report/model.js'
+import { matchesRule, type ScopeSlot } from '../scope/state.js'
+import type { Handle } from './handle.js'
+import { keepAliveSocketKind, socketKind } from './kinds.js'
+
+/** How leak detection ends a scope. */
+export interface DetectionSettings {
+  /** Clean what leaked once it is reported. */
+  autoClean: boolean
+  /** Ms a handle already closing gets before it counts as a leak. */
+  settleMs: number
+}
+
+// Saved at load, before a test can install fake timers or the detector patches the globals.
+const { setTimeout: realSetTimeout } = globalThis
+const sleep = (ms: number) => new Promise<void>((resolve) => realSetTimeout(resolve, ms))
+const CLEAN_TIMEOUT_MS = 5_000
+const POLL_MS = 5
+
+const isAlive = (handle: Handle) => handle.kind.isAlive(handle.target as never, handle.detail)
+const isClosing = (handle: Handle) => handle.kind.isClosing?.(handle.target as never, handle.detail) ?? false
+
+/** An idle socket an HTTP agent keeps for reuse ('free' is the agent's listener on its sockets). */
+function isPooledIdle(handle: Handle): boolean {
+  const socket = handle.target as import('node:net').Socket
+  return (socket as { _httpMessage?: unknown })._httpMessage == null && socket.listenerCount('free') > 0
+}
+
+/** An agent's idle keep-alive socket: reported as a warning at most. */
+function isPooledSocket(handle: Handle): boolean {
+  return handle.kind === socketKind && isPooledIdle(handle)
+}
+
+/**
+ * Which handles of a file scope are the file's: created by its top level or its beforeAll/afterAll
+ * (the test file is on the stack). Others were made while importing modules: singletons by design.
+ */
+function isFilesOwn(handle: Handle, testFile: string | undefined): boolean {
+  return testFile === undefined || stackHasFile(handle.stack?.stack, testFile)
+}
+
+/**
+ * Made with no user code on the stack: a library's own design (tmp's exit listener, the interval of
+ * a listening http server). Handles past the stack budget have no stack and stay in.
+ */
+function isLibraryInternal(handle: Handle): boolean {
+  const stack = handle.stack?.stack
+  return stack !== undefined && firstUserFrame(stack) === null && !isPooledSocket(handle)
+}
+
+async function settle(handles: Handle[], ms: number): Promise<void> {
+  for (let waited = 0; waited < ms && handles.some((h) => isAlive(h) && isClosing(h)); waited += POLL_MS) {
+    await sleep(POLL_MS)
+  }
+}
+
+async function cleanWithin(handle: Handle): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  try {
+    await Promise.race([
+      Promise.resolve().then(() => handle.kind.clean(handle.target as never, handle.detail)),
+      new Promise((resolve) => {
+        timer = realSetTimeout(resolve, CLEAN_TIMEOUT_MS)
+      }),
+    ])
+  } catch {
+    // A handle that fails to close is already reported; the sweep goes on.
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+function toLeak(handle: Handle, autoClean: boolean): Omit<LeakRecord, 'severity'> & { severity?: 'warning' } {
+  let kind = handle.kind
+  const origin = firstUserFrame(handle.stack?.stack)
+  // An agent's idle socket, or an unref'd socket opened by no user code (fetch's pool): by design.
+  const pooled =
+    kind === socketKind &&
+    (isPooledIdle(handle) ||
+      (origin === null && !(handle.target as { _handle?: { hasRef?(): boolean } })._handle?.hasRef?.()))
+  if (pooled) kind = keepAliveSocketKind
+  return {
+    category: kind.category,
+    type: kind.type,
+    origin,
+    action: autoClean ? 'cleaned' : 'reported',
+    message: kind.describe(handle.target as never, handle.detail),
+    hint: kind.hint,
+    ...(pooled ? { severity: 'warning' as const } : {}),
+  }
+}
+
+/**
+ * Ends a scope: cleans what it registered, then finds what it created and left alive (after the
+ * settle window for what is already closing), reports it and cleans it. Undefined when the scope
+ * neither registered nor created anything.
+ */
+export async function finishSlot(
+  slot: ScopeSlot,
+  detection: DetectionSettings | undefined,
+  testFile?: string,
+): Promise<ScopeRecord | undefined> {
+  const scope = slot.scope
+  const record = await scope?.close()
+  const handles = slot.handles
+  slot.handles = undefined
+  if (detection === undefined || handles === undefined) return record
+  let alive = handles.filter((handle) => isAlive(handle) && !isLibraryInternal(handle))
+  if (slot.kind === 'file') alive = alive.filter((handle) => isFilesOwn(handle, testFile))
+  if (alive.length === 0) return record
+  if (alive.some(isClosing)) {
+    await settle(alive, detection.settleMs)
+    alive = alive.filter(isAlive)
+    if (alive.length === 0) return record
+  }
+  const { settings } = slot
+  const leaks: LeakRecord[] = []
+  for (const handle of alive) {
+    const leak = toLeak(handle, detection.autoClean)
+    if (settings.ignore.some((rule) => matchesRule(rule, leak))) continue
+    const severity = scope?.isAllowed(leak.category) ? 'warning' : (leak.severity ?? settings.severity)
+    leaks.push({ ...leak, severity })
+  }
+  if (detection.autoClean) await Promise.all(alive.map(cleanWithin))
+  if (leaks.length === 0) return record
+  const result = record ?? { resources: 0, cleanupMs: 0, leaks: [], cleanupErrors: [], slowest: [] }
+  result.leaks.push(...leaks)
+  return result
+}

@@ -1,0 +1,183 @@
+import type { ChildProcess } from 'node:child_process'
+import type { Socket as UdpSocket } from 'node:dgram'
+import type { FSWatcher, StatWatcher } from 'node:fs'
+import type { FileHandle } from 'node:fs/promises'
+import type { Server, Socket } from 'node:net'
+import type { Worker } from 'node:worker_threads'
+import { stopProcessTree } from '../helpers/process.js'
+import type { HandleKind } from './handle.js'
+
+interface TimerInternals {
+  _destroyed?: boolean
+}
+
+// Saved before any test can swap them (vi.useFakeTimers) or the detector patches them.
+const clear = { timeout: globalThis.clearTimeout, interval: globalThis.clearInterval }
+
+export const timeoutKind: HandleKind<NodeJS.Timeout> = {
+  type: 'Timeout',
+  category: 'timer',
+  // hasRef() stays true after a timer fired or was cleared; _destroyed does not.
+  isAlive: (timer) => (timer as TimerInternals)._destroyed === false,
+  clean: (timer) => clear.timeout(timer),
+  describe: () => 'A setTimeout() timer was still pending when the test ended.',
+  hint: 'clear it (clearTimeout) or await it before the test ends, or create it with useTimeout().',
+}
+
+export const intervalKind: HandleKind<NodeJS.Timeout> = {
+  type: 'Interval',
+  category: 'timer',
+  isAlive: (timer) => (timer as TimerInternals)._destroyed === false,
+  clean: (timer) => clear.interval(timer),
+  describe: () => 'A setInterval() timer was still running when the test ended.',
+  hint: 'clear it with clearInterval() in the test or afterEach, or create it with useInterval().',
+}
+
+/** Accepted connections of a listening server, kept so a leaked server can be closed for real. */
+export const connectionsOf = new WeakMap<Server, Set<Socket>>()
+
+export const serverKind: HandleKind<Server> = {
+  type: 'Server',
+  category: 'network',
+  isAlive: (server) => server.listening || (connectionsOf.get(server)?.size ?? 0) > 0,
+  // close() was called: it stops listening at once, then waits for its open connections.
+  isClosing: (server) => !server.listening,
+  clean: (server) =>
+    new Promise<void>((resolve) => {
+      if (server.listening) server.close(() => resolve())
+      else resolve()
+      for (const socket of connectionsOf.get(server) ?? []) socket.destroy()
+      ;(server as { closeAllConnections?: () => void }).closeAllConnections?.()
+    }),
+  describe: (server) => {
+    const open = connectionsOf.get(server)?.size ?? 0
+    return server.listening
+      ? 'A server was still listening when the test ended.'
+      : `A closed server still had ${open} open connection${open === 1 ? '' : 's'} when the test ended.`
+  },
+  hint: 'await server.close() and destroy its connections (http: closeAllConnections()), or create it with useServer().',
+}
+
+export const socketKind: HandleKind<Socket> = {
+  type: 'Socket',
+  category: 'network',
+  isAlive: (socket) => !socket.destroyed,
+  // end() was called and the other side has not closed yet.
+  isClosing: (socket) => socket.writableEnded,
+  clean: (socket) => {
+    socket.destroy()
+  },
+  describe: () => 'A client socket was still open when the test ended.',
+  hint: 'end or destroy the socket (socket.destroy()) in the test or in afterEach.',
+}
+
+/** An idle socket kept by an HTTP agent for reuse: its pool's design, so at most a warning. */
+export const keepAliveSocketKind: HandleKind<Socket> = {
+  ...socketKind,
+  type: 'KeepAliveSocket',
+  describe: () => 'An idle keep-alive socket of an HTTP agent was still open when the test ended.',
+  hint: 'use an agent with keepAlive: false in tests, or call agent.destroy() in afterAll.',
+}
+
+export const udpKind: HandleKind<UdpSocket> = {
+  type: 'UdpSocket',
+  category: 'network',
+  isAlive: (socket) => {
+    try {
+      socket.address()
+      return true
+    } catch {
+      return false
+    }
+  },
+  clean: (socket) =>
+    new Promise<void>((resolve) => {
+      try {
+        socket.close(() => resolve())
+      } catch {
+        resolve()
+      }
+    }),
+  describe: () => 'A UDP socket was still bound when the test ended.',
+  hint: 'close it with socket.close() in the test or in afterEach.',
+}
+
+const hasExited = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null
+
+export const childProcessKind: HandleKind<ChildProcess> = {
+  type: 'ChildProcess',
+  category: 'process',
+  isAlive: (child) => child.pid !== undefined && !hasExited(child),
+  isClosing: (child) => child.killed,
+  clean: (child) => stopProcessTree(child, 1_000),
+  describe: (child) =>
+    `Child process ${child.pid} (${child.spawnfile}) was still running when the test ended.`,
+  hint: 'kill it and await its exit in the test or afterEach, or start it with useProcess().',
+}
+
+export const workerKind: HandleKind<Worker> = {
+  type: 'Worker',
+  category: 'process',
+  isAlive: (worker) => worker.threadId !== -1,
+  clean: async (worker) => {
+    await worker.terminate()
+  },
+  describe: () => 'A worker thread was still running when the test ended.',
+  hint: 'await worker.terminate() in the test or afterEach, or start it with useWorker().',
+}
+
+interface WithHandle {
+  _handle?: unknown
+}
+
+export const watcherKind: HandleKind<FSWatcher> = {
+  type: 'FSWatcher',
+  category: 'file',
+  isAlive: (watcher) => (watcher as WithHandle)._handle != null,
+  clean: (watcher) => watcher.close(),
+  describe: () => 'An fs.watch() watcher was still open when the test ended.',
+  hint: 'close it with watcher.close() in the test or in afterEach.',
+}
+
+export const statWatcherKind: HandleKind<StatWatcher> = {
+  type: 'StatWatcher',
+  category: 'file',
+  isAlive: (watcher) => (watcher as WithHandle)._handle != null,
+  // The unwatch function is handed over by the patch: fs.unwatchFile as it was before any test.
+  clean: (_watcher, detail) => (detail as { unwatch: () => void }).unwatch(),
+  describe: (_watcher, detail) =>
+    `fs.watchFile() was still watching ${(detail as { file: string }).file} when the test ended.`,
+  hint: 'call fs.unwatchFile(file, listener) in the test or in afterEach.',
+}
+
+export const fileHandleKind: HandleKind<FileHandle> = {
+  type: 'FileHandle',
+  category: 'file',
+  isAlive: (handle) => handle.fd !== -1,
+  clean: (handle) => handle.close(),
+  describe: (handle) => `A FileHandle (fd ${handle.fd}) was still open when the test ended.`,
+  hint: 'await handle.close() in a finally block, or use `await using handle = await open(...)`.',
+}
+
+interface ListenerDetail {
+  event: string | symbol
+  listener: (...args: unknown[]) => void
+}
+
+const isListed = ({ event, listener }: ListenerDetail) =>
+  process
+    .rawListeners(event)
+    .some((raw) => raw === listener || (raw as { listener?: unknown }).listener === listener)
+
+export const processListenerKind: HandleKind<NodeJS.Process> = {
+  type: 'ProcessListener',
+  category: 'event',
+  isAlive: (_process, detail) => isListed(detail as ListenerDetail),
+  clean: (_process, detail) => {
+    const { event, listener } = detail as ListenerDetail
+    process.removeListener(event, listener)
+  },
+  describe: (_process, detail) =>
+    `A process '${String((detail as ListenerDetail).event)}' listener was still added when the test ended.`,
+  hint: 'remove it with process.off(event, listener) in the test or afterEach, or add it with useEventListener().',
+}

@@ -1,0 +1,211 @@
+import childProcess from 'node:child_process'
+import dgram from 'node:dgram'
+import fs from 'node:fs'
+import { syncBuiltinESMExports } from 'node:module'
+import net from 'node:net'
+import timers from 'node:timers'
+import threads from 'node:worker_threads'
+import { captureStack } from '../core/origin.js'
+import { activeSlot, type ScopeSlot } from '../scope/state.js'
+import type { Handle, HandleKind } from './handle.js'
+import {
+  childProcessKind,
+  connectionsOf,
+  fileHandleKind,
+  intervalKind,
+  processListenerKind,
+  serverKind,
+  socketKind,
+  statWatcherKind,
+  timeoutKind,
+  udpKind,
+  watcherKind,
+  workerKind,
+} from './kinds.js'
+
+// Stacks are the expensive part (~5 µs each): a test gets this many, then origins are unknown.
+const TEST_STACKS = 16
+// Deep enough to climb out of Node's http or child_process layers to the user's line.
+const FRAMES = 12
+
+type AnyFunction = (...args: never[]) => unknown
+
+/**
+ * Notes a handle created now in the test (or file) running now. Hot path: runs for every timer a test
+ * creates; one small object, and a stack only within the budget.
+ */
+function note(kind: HandleKind<never>, target: unknown, detail: unknown, skip: AnyFunction): void {
+  const slot = activeSlot()
+  if (slot === undefined) return
+  const count = slot.handles?.length ?? 0
+  const stack = slot.kind !== 'test' || count < TEST_STACKS ? captureStack(skip, FRAMES) : undefined
+  add(slot, { kind: kind as HandleKind, target, detail, stack })
+}
+
+function add(slot: ScopeSlot, handle: Handle): void {
+  if (slot.handles === undefined) slot.handles = [handle]
+  else slot.handles.push(handle)
+}
+
+const KEY = Symbol.for('@orchestr8/testkit.detect-installed')
+const registry = globalThis as typeof globalThis & { [KEY]?: true }
+
+function wrap<T extends object, K extends keyof T>(owner: T, name: K, make: (original: T[K]) => T[K]): void {
+  const original = owner[name]
+  const replacement = make(original)
+  // Keep what callers may look up on the original, e.g. setTimeout[util.promisify.custom].
+  Object.defineProperties(replacement as object, Object.getOwnPropertyDescriptors(original as object))
+  owner[name] = replacement
+}
+
+function patchTimers(): void {
+  const makeTimer = (kind: HandleKind<never>) => (original: typeof setTimeout) =>
+    function timer(this: unknown, ...args: Parameters<typeof setTimeout>) {
+      const handle = original.apply(this, args)
+      note(kind, handle, undefined, timer)
+      return handle
+    } as typeof setTimeout
+  wrap(globalThis, 'setTimeout', makeTimer(timeoutKind))
+  wrap(globalThis, 'setInterval', makeTimer(intervalKind) as never)
+  timers.setTimeout = globalThis.setTimeout
+  timers.setInterval = globalThis.setInterval
+}
+
+function patchNetwork(): void {
+  const serverProto = net.Server.prototype
+  const listen = serverProto.listen
+  serverProto.listen = function listenTracked(this: net.Server, ...args: unknown[]) {
+    if (!connectionsOf.has(this)) {
+      const open = new Set<net.Socket>()
+      connectionsOf.set(this, open)
+      this.on('connection', (socket: net.Socket) => {
+        open.add(socket)
+        socket.once('close', () => open.delete(socket))
+      })
+      note(serverKind, this, undefined, listenTracked)
+    }
+    return listen.apply(this, args as never)
+  } as typeof listen
+  const connect = net.Socket.prototype.connect
+  const seen = new WeakSet<net.Socket>()
+  net.Socket.prototype.connect = function connectTracked(this: net.Socket, ...args: unknown[]) {
+    if (!seen.has(this)) {
+      seen.add(this)
+      note(socketKind, this, undefined, connectTracked)
+    }
+    return connect.apply(this, args as never)
+  } as typeof connect
+  const bind = dgram.Socket.prototype.bind
+  dgram.Socket.prototype.bind = function bindTracked(this: dgram.Socket, ...args: unknown[]) {
+    note(udpKind, this, undefined, bindTracked)
+    return bind.apply(this, args as never)
+  } as typeof bind
+}
+
+function patchProcesses(): void {
+  // spawn(), exec(), execFile() and fork() all start the child through this (undocumented) method.
+  const proto = childProcess.ChildProcess.prototype as unknown as { spawn: AnyFunction }
+  const spawn = proto.spawn
+  proto.spawn = function spawnTracked(this: childProcess.ChildProcess, ...args: unknown[]) {
+    const result = spawn.apply(this, args as never)
+    note(childProcessKind, this, undefined, spawnTracked)
+    return result
+  }
+  const Original = threads.Worker
+  // A subclass, so that `instanceof Worker` and static members keep working.
+  class Worker extends Original {
+    constructor(...args: ConstructorParameters<typeof Original>) {
+      super(...args)
+      note(workerKind, this, undefined, Worker as unknown as AnyFunction)
+    }
+  }
+  threads.Worker = Worker
+}
+
+function patchFiles(): void {
+  const unwatchFile = fs.unwatchFile
+  wrap(
+    fs,
+    'watch',
+    (original) =>
+      function watchTracked(this: unknown, ...args: unknown[]) {
+        const watcher = (original as AnyFunction).apply(this, args as never)
+        note(watcherKind, watcher, undefined, watchTracked)
+        return watcher
+      } as typeof fs.watch,
+  )
+  wrap(
+    fs,
+    'watchFile',
+    (original) =>
+      function watchFileTracked(this: unknown, ...args: unknown[]) {
+        const watcher = (original as AnyFunction).apply(this, args as never)
+        const file = args[0] as fs.PathLike
+        note(
+          statWatcherKind,
+          watcher,
+          { file: String(file), unwatch: () => unwatchFile(file) },
+          watchFileTracked,
+        )
+        return watcher
+      } as typeof fs.watchFile,
+  )
+  const promises = fs.promises
+  wrap(
+    promises,
+    'open',
+    (original) =>
+      async function openTracked(this: unknown, ...args: Parameters<typeof promises.open>) {
+        // The stack is taken before the await: a FileHandle is made in a native callback with no user frame.
+        const slot = activeSlot()
+        const stack = slot ? captureStack(openTracked, FRAMES) : undefined
+        const handle = await original.apply(this, args)
+        if (slot)
+          add(slot, {
+            kind: fileHandleKind as HandleKind,
+            target: handle,
+            detail: undefined,
+            stack,
+          })
+        return handle
+      } as typeof promises.open,
+  )
+}
+
+function patchProcessListeners(): void {
+  // once() and prependOnceListener() call on() and prependListener(): note the outer call only.
+  let depth = 0
+  for (const method of ['on', 'addListener', 'once', 'prependListener', 'prependOnceListener'] as const) {
+    const original = process[method]
+    process[method] = function listenerTracked(
+      this: NodeJS.Process,
+      event: string | symbol,
+      listener: AnyFunction,
+    ) {
+      if (depth === 0) note(processListenerKind, process, { event, listener }, listenerTracked)
+      depth++
+      try {
+        return original.call(this, event as never, listener as never)
+      } finally {
+        depth--
+      }
+    } as never
+  }
+}
+
+/**
+ * Starts following what tests create: timers, servers, sockets, child processes, workers, watchers,
+ * FileHandles and process listeners. Once per process (idempotent across copies of this package);
+ * creations outside a test or file scope are not noted.
+ */
+export function installDetection(): void {
+  if (registry[KEY]) return
+  registry[KEY] = true
+  patchTimers()
+  patchNetwork()
+  patchProcesses()
+  patchFiles()
+  patchProcessListeners()
+  // ESM `import { setTimeout } from 'node:timers'` and friends see the patched functions too.
+  syncBuiltinESMExports()
+}

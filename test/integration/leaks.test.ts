@@ -1,0 +1,124 @@
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, test } from 'vitest'
+import type { ReportLeak } from '../../src/report/run-report.js'
+import { runVitest } from './run-vitest.js'
+
+const fixture = 'fixtures/leaks'
+const root = join(import.meta.dirname, '..', '..', fixture)
+
+/** Every `// leak: Type` marker of the corpus, as "file:line Type". */
+function markers(): string[] {
+  const found: string[] = []
+  for (const name of readdirSync(join(root, 'corpus'))) {
+    const lines = readFileSync(join(root, 'corpus', name), 'utf8').split('\n')
+    lines.forEach((line, index) => {
+      const match = /\/\/ leak: (\w+)/.exec(line)
+      if (match) found.push(`corpus/${name}:${index + 1} ${match[1]}`)
+    })
+  }
+  return found.sort()
+}
+
+const where = (leak: ReportLeak) => `${leak.origin?.file}:${leak.origin?.line} ${leak.type}`
+
+/** Processes whose command line mentions the corpus' never-ending children. */
+function corpusChildren(): string[] {
+  const found: string[] = []
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ')
+      if (cmdline.includes('forever.cjs') || cmdline.includes('setInterval(() => {}, 1000)'))
+        found.push(`${pid} ${cmdline}`)
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return found
+}
+
+describe('the leak corpus: one leak per test, of every kind', () => {
+  test('each leak is found, attributed to its test (or the file), located at its line, and cleaned', async () => {
+    const before = corpusChildren()
+    const run = await runVitest(fixture, ['--project', 'corpus'])
+
+    expect(run.code).toBe(1)
+    const leaks = run.report?.leaks ?? []
+    // Every marker is found exactly once, at its line: origins are the user's line, not Node's or ours.
+    expect(leaks.map(where).sort()).toEqual(markers())
+    expect(leaks.every((leak) => leak.action === 'cleaned' && leak.severity === 'error')).toBe(true)
+    const byTest = (test: string | null) =>
+      leaks.filter((leak) => leak.test === test).map((leak) => leak.type)
+    expect(byTest('leaks a timeout')).toEqual(['Timeout'])
+    expect(byTest('leaks an interval from a helper module')).toEqual(['Interval'])
+    expect(byTest('outer > inner > leaks a timeout in a nested describe')).toEqual(['Timeout'])
+    expect(byTest('with a leaky beforeEach > is blamed for its beforeEach')).toEqual(['Interval'])
+    expect(byTest('closes a server but leaves a connection open').sort()).toEqual(['Server', 'Socket'])
+    expect(byTest('leaks a forked child with an IPC channel')).toEqual(['ChildProcess'])
+    expect(byTest('leaks a once exit listener')).toEqual(['ProcessListener'])
+    // The file's own top level and beforeAll: test null. The imported singleton's timer: nothing.
+    expect(
+      leaks
+        .filter((leak) => leak.test === null)
+        .map(where)
+        .sort(),
+    ).toEqual(['corpus/file-scope.test.ts:10 Server', 'corpus/file-scope.test.ts:6 Interval'])
+    expect(leaks.some((leak) => leak.origin?.file.endsWith('singleton.ts'))).toBe(false)
+    // Shown with a code frame at the line, as Vitest shows its own errors.
+    expect(run.stderr).toMatch(
+      /❯ corpus\/timers\.test\.ts:5:3\n.*\n.*\n.*setTimeout\(\(\) => \{\}, 60_000\) \/\/ leak: Timeout/,
+    )
+    expect(run.stderr).toContain(
+      'Fix: kill it and await its exit in the test or afterEach, or start it with useProcess().',
+    )
+    // Cleaned: no child left running, and the run ended without Vitest waiting on anything.
+    expect(corpusChildren().filter((child) => !before.includes(child))).toEqual([])
+    expect(run.stdout + run.stderr).not.toMatch(
+      /close timed out|Tests closed successfully but something prevents/,
+    )
+  })
+
+  test('under TESTKIT_LEAKS=warn the leaks are warnings and the run passes', async () => {
+    const run = await runVitest(fixture, ['--project', 'corpus', 'corpus/timers.test.ts'], {
+      TESTKIT_LEAKS: 'warn',
+    })
+
+    expect(run.code).toBe(0)
+    expect(run.report?.leaks.length).toBe(6)
+    expect(run.report?.leaks.every((leak) => leak.severity === 'warning')).toBe(true)
+  })
+
+  test('under TESTKIT_LEAKS=off nothing is tracked', async () => {
+    const run = await runVitest(fixture, ['--project', 'corpus', 'corpus/timers.test.ts'], {
+      TESTKIT_LEAKS: 'off',
+    })
+
+    expect(run.code).toBe(0)
+    expect(run.report?.leaks).toEqual([])
+  })
+
+  test('with TESTKIT_AUTO_CLEAN=false leaks are reported and left alone', async () => {
+    const run = await runVitest(fixture, ['--project', 'corpus', 'corpus/timers.test.ts', '-t', 'unref'], {
+      TESTKIT_AUTO_CLEAN: 'false',
+    })
+
+    expect(run.code).toBe(1)
+    expect(run.report?.leaks.map((leak) => [leak.test, leak.type, leak.action])).toEqual([
+      ['leaks an unref timeout', 'Timeout', 'reported'],
+    ])
+  })
+
+  test('an ignore rule silences what it matches', async () => {
+    const run = await runVitest(fixture, ['--config', 'vitest.ignore.config.ts', 'corpus/timers.test.ts'])
+
+    expect(run.report?.leaks.map((leak) => leak.type).sort()).toEqual(['Interval', 'Interval', 'Interval'])
+  })
+})
+
+test('the clean corpus of traps reports nothing', async () => {
+  const run = await runVitest(fixture, ['--project', 'clean'])
+
+  expect(run.code).toBe(0)
+  expect(run.report?.leaks).toEqual([])
+  expect(run.report?.summary.tests).toBe(8)
+})
