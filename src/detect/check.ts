@@ -100,6 +100,7 @@ export async function finishSlot(
   slot: ScopeSlot,
   detection: DetectionSettings | undefined,
   testFile?: string,
+  label?: string,
 ): Promise<ScopeRecord | undefined> {
   const scope = slot.scope
   const record = await scope?.close()
@@ -123,6 +124,7 @@ export async function finishSlot(
     leaks.push({ ...leak, severity })
   }
   if (detection.autoClean) await Promise.all(alive.map(cleanWithin))
+  else slot.leftBy = label
   if (leaks.length === 0) return record
   const result = record ?? { resources: 0, cleanupMs: 0, leaks: [], cleanupErrors: [], slowest: [] }
   result.leaks.push(...leaks)

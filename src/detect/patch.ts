@@ -5,7 +5,7 @@ import { syncBuiltinESMExports } from 'node:module'
 import net from 'node:net'
 import timers from 'node:timers'
 import threads from 'node:worker_threads'
-import { captureStack } from '../core/origin.js'
+import { captureStack, firstUserFrame, type StackHolder } from '../core/origin.js'
 import { activeSlot, type ScopeSlot } from '../scope/state.js'
 import type { Handle, HandleKind } from './handle.js'
 import {
@@ -34,12 +34,18 @@ type AnyFunction = (...args: never[]) => unknown
  * Notes a handle created now in the test (or file) running now. Hot path: runs for every timer a test
  * creates; one small object, and a stack only within the budget.
  */
-function note(kind: HandleKind<never>, target: unknown, detail: unknown, skip: AnyFunction): void {
+function note(
+  kind: HandleKind<never>,
+  target: unknown,
+  detail: unknown,
+  skip: AnyFunction,
+): StackHolder | undefined {
   const slot = activeSlot()
-  if (slot === undefined) return
+  if (slot === undefined) return undefined
   const count = slot.handles?.length ?? 0
   const stack = slot.kind !== 'test' || count < TEST_STACKS ? captureStack(skip, FRAMES) : undefined
   add(slot, { kind: kind as HandleKind, target, detail, stack })
+  return stack
 }
 
 function add(slot: ScopeSlot, handle: Handle): void {
@@ -58,11 +64,41 @@ function wrap<T extends object, K extends keyof T>(owner: T, name: K, make: (ori
   owner[name] = replacement
 }
 
+/**
+ * When a callback of a timer a test left running throws after that test, the error says which test
+ * created the timer and where (the runner would blame whatever test runs at that moment).
+ */
+function blame(error: unknown, slot: ScopeSlot, stack: string | undefined): void {
+  if (slot.leftBy === undefined || !(error instanceof Error)) return
+  const origin = firstUserFrame(stack)
+  const where = origin ? ` at ${origin.file}:${origin.line}:${origin.column}` : ''
+  const before = error.message
+  error.message += `\n(testkit: thrown by a timer that "${slot.leftBy}" created${where} and left running)`
+  if (error.stack) error.stack = error.stack.replace(before, error.message)
+}
+
 function patchTimers(): void {
   const makeTimer = (kind: HandleKind<never>) => (original: typeof setTimeout) =>
-    function timer(this: unknown, ...args: Parameters<typeof setTimeout>) {
-      const handle = original.apply(this, args)
-      note(kind, handle, undefined, timer)
+    function timer(this: unknown, callback: unknown, ...rest: unknown[]) {
+      const slot = activeSlot()
+      if (slot === undefined || typeof callback !== 'function') {
+        return original.call(this, callback as never, ...(rest as []))
+      }
+      let stack: StackHolder | undefined
+      const fn = callback as (...args: unknown[]) => unknown
+      const handle = original.call(
+        this,
+        function (this: unknown, ...args: unknown[]) {
+          try {
+            return fn.apply(this, args)
+          } catch (error) {
+            blame(error, slot, stack?.stack)
+            throw error
+          }
+        } as never,
+        ...(rest as []),
+      )
+      stack = note(kind, handle, undefined, timer)
       return handle
     } as typeof setTimeout
   wrap(globalThis, 'setTimeout', makeTimer(timeoutKind))

@@ -51,6 +51,8 @@ export interface ScopeSlot {
   scope: Scope | undefined
   /** What leak detection saw the scope create (timers, servers, ...), when anything. */
   handles: Handle[] | undefined
+  /** Set when the scope ended leaving leaks alive (autoClean off): the test's full name, for late errors. */
+  leftBy?: string
 }
 
 export function newSlot(kind: ScopeKind, settings: ScopeSettings): ScopeSlot {

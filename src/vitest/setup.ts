@@ -29,6 +29,8 @@ interface TaskLike {
   /** The test file: on a test its `file`, on the file itself its `filepath`. */
   file?: { filepath: string }
   filepath?: string
+  /** The file path, describe names and test name, joined by ' > '. */
+  fullName?: string
 }
 type RunInner = () => Promise<unknown>
 type RawAroundEach = (runTest: RunInner, context: { task: TaskLike }) => Promise<void>
@@ -44,7 +46,7 @@ let detection: DetectionSettings | undefined
 
 /** Records what a scope did and left on its task, and fails it when something is wrong. */
 async function finish(slot: ScopeSlot, task: TaskLike): Promise<void> {
-  const record = await finishSlot(slot, detection, task.filepath ?? task.file?.filepath)
+  const record = await finishSlot(slot, detection, task.filepath ?? task.file?.filepath, task.fullName)
   const meta = task.meta
   const entries = meta as Record<string, unknown>
   // A retried test keeps the record of its last attempt only, like its result.

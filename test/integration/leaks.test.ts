@@ -115,6 +115,16 @@ describe('the leak corpus: one leak per test, of every kind', () => {
   })
 })
 
+test('when a leaked timer throws after its test, the error names the test that created it', async () => {
+  const run = await runVitest(fixture, ['--project', 'late'], { TESTKIT_AUTO_CLEAN: 'false' })
+
+  expect(run.code).toBe(1)
+  expect(run.stderr).toContain(
+    '(testkit: thrown by a timer that "late/late.test.ts > leaves a timer that throws later" created at ',
+  )
+  expect(run.stderr).toMatch(/late\/late\.test\.ts:4:3 and left running\)/)
+})
+
 test('the clean corpus of traps reports nothing', async () => {
   const run = await runVitest(fixture, ['--project', 'clean'])
 
