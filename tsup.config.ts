@@ -1,4 +1,22 @@
+import { writeFileSync } from 'node:fs'
 import { defineConfig, type Options } from 'tsup'
+
+/**
+ * Vitest always transforms setup files itself (they are never externalized, even in node_modules),
+ * and does it again for every test file. So the setup entry is two lines that load the real setup
+ * module, which Vitest then leaves to Node's own loader, like any dependency.
+ */
+function writeSetupEntries(): void {
+  const note = '// setup/setup.ts, loading its module natively: see tsup.config.ts.'
+  // Called here, not on import: with isolate: false the module loads once, but the setup file runs per file.
+  writeFileSync(
+    'dist/setup.js',
+    `${note}\nimport { installVitestScopes } from './setup-runtime.js'\n\ninstallVitestScopes()\n`,
+  )
+  writeFileSync('dist/setup.cjs', `${note}\nrequire('./setup-runtime.cjs').installVitestScopes()\n`)
+  writeFileSync('dist/setup.d.ts', 'export {}\n')
+  writeFileSync('dist/setup.d.cts', 'export {}\n')
+}
 
 const common: Options = {
   format: ['esm', 'cjs'],
@@ -31,7 +49,8 @@ export default defineConfig([
     // scope state with the main entry through a process-global slot (Symbol.for), and a Scope is made
     // from the main entry when a test registers something. Copies of code between entries agree
     // through that state and through error codes, never through instanceof.
-    entry: { index: 'src/index.ts', setup: 'setup/setup.ts' },
+    entry: { index: 'src/index.ts', 'setup-runtime': 'src/vitest/setup.ts' },
     splitting: false,
+    onSuccess: async () => writeSetupEntries(),
   },
 ])

@@ -30,6 +30,11 @@ export interface TestkitOptions {
   autoClean?: boolean
   /** `TESTKIT_LEAK_SETTLE`: ms a resource that is already closing at the end of a test gets to finish. Default 100. */
   leakSettle?: number
+  /**
+   * `TESTKIT_BASELINE`: the committed file of accepted leaks, relative to the project root; false for
+   * none. Default 'testkit-baseline.json'. `TESTKIT_UPDATE_BASELINE=1` writes it from a run.
+   */
+  baseline?: string | false
 }
 
 /** Options with every default filled in and every environment variable applied. */
@@ -41,6 +46,9 @@ export interface ResolvedOptions {
   ignore: IgnoreRule[]
   autoClean: boolean
   leakSettle: number
+  baseline: string | false
+  /** From `TESTKIT_UPDATE_BASELINE`: every leak is accepted, and the reporter writes the baseline. */
+  updateBaseline: boolean
 }
 
 const policies: readonly LeakPolicy[] = ['fail', 'warn', 'off']
@@ -100,10 +108,20 @@ export function resolveOptions(
     )
   }
   const settle = env.TESTKIT_LEAK_SETTLE || options.leakSettle
+  const baseline = env.TESTKIT_BASELINE ?? options.baseline ?? 'testkit-baseline.json'
+  if (baseline !== false && (typeof baseline !== 'string' || baseline === '')) {
+    invalid('baseline', baseline, 'a file path or false')
+  }
+  const update = env.TESTKIT_UPDATE_BASELINE
+  if (update !== undefined && !['1', '0', 'true', 'false', ''].includes(update)) {
+    invalid('TESTKIT_UPDATE_BASELINE', update, "'1' or '0'")
+  }
   return {
     leaks: leaks as LeakPolicy,
     autoClean: autoClean === true || autoClean === 'true' || autoClean === '1',
     leakSettle: settle === undefined ? 100 : positive('leakSettle', settle),
+    baseline: baseline === 'false' ? false : baseline,
+    updateBaseline: update === '1' || update === 'true',
     cleanupTimeout: timeout === undefined ? 10_000 : positive('cleanupTimeout', timeout),
     cleanupBudget: budget === undefined ? undefined : positive('cleanupBudget', budget),
     report: report === 'false' ? false : report,

@@ -17,6 +17,8 @@ export interface LeakRecord {
   message: string
   /** One line: how to fix it. */
   hint: string
+  /** Listed in the baseline of accepted leaks: a warning, whatever the policy. */
+  accepted?: boolean
 }
 
 /** A cleanup that threw, rejected or timed out. */

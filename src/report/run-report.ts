@@ -1,5 +1,6 @@
 import { relative, sep } from 'node:path'
 import type { SourceLocation } from '../core/types.js'
+import type { BaselineEntry } from './baseline.js'
 import type { CleanupFailureRecord, LeakRecord, ScopeRecord, Severity } from './model.js'
 
 /** A leak in the JSON report. */
@@ -48,6 +49,17 @@ export interface JsonReport {
   cleanupErrors: ReportCleanupError[]
   tests: ReportScopeMetrics[]
   slowestCleanups: Array<{ file: string; test: string | null; resourceId: string; ms: number }>
+  /** The baseline of accepted leaks, when one is configured. */
+  baseline?: {
+    /** Its path, relative to the project root. */
+    file: string
+    /** Leaks of this run it accepted. */
+    accepted: number
+    /** Its entries that no leak matched any more: remove them. */
+    stale: BaselineEntry[]
+    /** True when this run wrote it (TESTKIT_UPDATE_BASELINE=1). */
+    written: boolean
+  }
 }
 
 /** Collects scope records from any test runner and turns them into the report. Framework-free. */

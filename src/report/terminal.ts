@@ -34,8 +34,9 @@ export function renderSummary(report: JsonReport, level: 0 | 1 | 2 | 3, reportPa
   const { summary } = report
   const share = `${(summary.cleanupShare * 100).toFixed(1)}% of the run`
   const cost = `${summary.resources} resource${summary.resources === 1 ? '' : 's'} registered, cleanup took ${ms(summary.cleanupMs)} (${share})`
+  const baseline = baselineLines(report, c)
   if (summary.leaks === 0 && summary.cleanupErrors === 0) {
-    return `${c.green('testkit')} no leaks, no cleanup failures: ${cost}`
+    return [`${c.green('testkit')} no leaks, no cleanup failures: ${cost}`, ...baseline].join('\n')
   }
   const mark = (severity: string) => (severity === 'error' ? c.red('✗') : c.yellow('!'))
   const lines = [
@@ -49,7 +50,9 @@ export function renderSummary(report: JsonReport, level: 0 | 1 | 2 | 3, reportPa
         const at = leak.origin
           ? `${leak.origin.file}:${leak.origin.line}:${leak.origin.column}`
           : 'unknown location'
-        lines.push(`    ${mark(leak.severity)} ${where(leak)}`)
+        lines.push(
+          `    ${mark(leak.severity)} ${where(leak)}${leak.accepted ? c.dim(' (accepted by the baseline)') : ''}`,
+        )
         lines.push(`      ${leak.type} created at ${c.underline(at)}, ${leak.action}: ${leak.message}`)
         lines.push(`      ${c.dim(`fix: ${leak.hint}`)}`)
       }
@@ -72,7 +75,31 @@ export function renderSummary(report: JsonReport, level: 0 | 1 | 2 | 3, reportPa
   }
   lines.push('', `Cleanup: ${cost}.`)
   if (reportPath) lines.push(`JSON report: ${reportPath}`)
+  lines.push(...baseline)
   return lines.join('\n')
+}
+
+/** What the baseline of accepted leaks says: written, or entries that can go. */
+function baselineLines(report: JsonReport, c: InstanceType<typeof chalk.Instance>): string[] {
+  const baseline = report.baseline
+  if (baseline === undefined) return []
+  if (baseline.written) {
+    return [
+      `Baseline ${baseline.file} written with ${baseline.accepted} accepted leak${baseline.accepted === 1 ? '' : 's'}.`,
+    ]
+  }
+  if (baseline.stale.length === 0) return []
+  const lines = [
+    c.yellow(
+      `Baseline ${baseline.file}: ${baseline.stale.length} accepted leak${baseline.stale.length === 1 ? ' no longer occurs' : 's no longer occur'}; remove ${baseline.stale.length === 1 ? 'it' : 'them'}:`,
+    ),
+  ]
+  for (const entry of baseline.stale) {
+    lines.push(
+      `  ${entry.file}${entry.test ? ` > ${entry.test}` : ' (file scope)'}: ${entry.type} (${entry.category}) at ${entry.origin ?? 'unknown location'}`,
+    )
+  }
+  return lines
 }
 
 const escapeData = (text: string) => text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A')

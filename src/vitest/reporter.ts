@@ -2,8 +2,9 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import type { Reporter, TestModule, Vitest } from 'vitest/node'
 import { resolveOptions, type TestkitOptions } from '../config/options.js'
+import { readBaseline, staleEntries, writeBaseline } from '../report/baseline.js'
 import type { ScopeRecord } from '../report/model.js'
-import { RunReport } from '../report/run-report.js'
+import { type JsonReport, RunReport } from '../report/run-report.js'
 import { colorLevel, githubAnnotations, renderSummary } from '../report/terminal.js'
 import { META_KEY } from './meta.js'
 
@@ -22,6 +23,23 @@ export default class TestkitReporter implements Reporter {
 
   onInit(vitest: Vitest): void {
     this.#vitest = vitest
+  }
+
+  /** Compares the run with the baseline file, or rewrites it from the run's leaks. */
+  #baseline(
+    report: RunReport,
+    path: string,
+    json: JsonReport,
+    update: boolean,
+  ): NonNullable<JsonReport['baseline']> {
+    const file = report.relative(path)
+    if (update) {
+      writeBaseline(path, json.leaks)
+      return { file, accepted: json.leaks.length, stale: [], written: true }
+    }
+    const entries = readBaseline(path)
+    const accepted = json.leaks.filter((leak) => leak.accepted)
+    return { file, accepted: accepted.length, stale: staleEntries(entries, accepted), written: false }
   }
 
   onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
@@ -48,6 +66,8 @@ export default class TestkitReporter implements Reporter {
       }
     }
     const json = report.toJSON(runMs)
+    if (options.baseline !== false)
+      json.baseline = this.#baseline(report, resolve(root, options.baseline), json, options.updateBaseline)
     let written: string | undefined
     if (options.report !== false) {
       const path = resolve(root, options.report)

@@ -2,7 +2,9 @@ import * as vitest from 'vitest'
 import { afterAll, beforeEach, inject } from 'vitest'
 import { fromTransport, resolveOptions, type TransportedOptions } from '../config/options.js'
 import { type DetectionSettings, finishSlot, installDetection } from '../detect/index.js'
+import { type BaselineEntry, BaselineMatcher } from '../report/baseline.js'
 import { hasErrors, TestkitScopeError } from '../report/format.js'
+import type { ScopeRecord } from '../report/model.js'
 import {
   newSlot,
   runInSlot,
@@ -20,6 +22,8 @@ declare module 'vitest' {
     testkitOptions: TransportedOptions
     /** The project root, to show paths relative to it. */
     testkitRoot: string
+    /** The accepted leaks of the baseline file (empty when there is none). */
+    testkitBaseline: BaselineEntry[]
   }
 }
 
@@ -31,6 +35,8 @@ interface TaskLike {
   filepath?: string
   /** The file path, describe names and test name, joined by ' > '. */
   fullName?: string
+  /** Describe names and test name, joined by ' > '; undefined on the file. */
+  fullTestName?: string
 }
 type RunInner = () => Promise<unknown>
 type RawAroundEach = (runTest: RunInner, context: { task: TaskLike }) => Promise<void>
@@ -43,6 +49,28 @@ interface HookCollector {
 const AROUND_TIMEOUT = Symbol.for('VITEST_AROUND_TIMEOUT')
 
 let detection: DetectionSettings | undefined
+/** Accepts the leaks the baseline lists; under TESTKIT_UPDATE_BASELINE, every leak. */
+let accepts: ((record: ScopeRecord, task: TaskLike, root: string) => void) | undefined
+
+const relativeTo = (root: string, file: string) =>
+  file.startsWith(`${root}/`) ? file.slice(root.length + 1) : file
+
+function baselineAcceptance(entries: readonly BaselineEntry[], acceptAll: boolean): typeof accepts {
+  if (!acceptAll && entries.length === 0) return undefined
+  const matcher = new BaselineMatcher(entries)
+  return (record, task, root) => {
+    const file = relativeTo(root, task.filepath ?? task.file?.filepath ?? '')
+    const test = task.fullTestName ?? null
+    for (const leak of record.leaks) {
+      if (leak.severity !== 'error') continue
+      const origin = leak.origin ? `${relativeTo(root, leak.origin.file)}:${leak.origin.line}` : null
+      if (acceptAll || matcher.accepts(file, test, leak, origin)) {
+        leak.severity = 'warning'
+        leak.accepted = true
+      }
+    }
+  }
+}
 
 /** Records what a scope did and left on its task, and fails it when something is wrong. */
 async function finish(slot: ScopeSlot, task: TaskLike): Promise<void> {
@@ -54,8 +82,10 @@ async function finish(slot: ScopeSlot, task: TaskLike): Promise<void> {
     if (META_KEY in entries) delete entries[META_KEY]
     return
   }
+  const root = inject('testkitRoot') ?? process.cwd()
+  accepts?.(record, task, root)
   entries[META_KEY] = record
-  if (hasErrors(record)) throw new TestkitScopeError(record, inject('testkitRoot') ?? process.cwd())
+  if (hasErrors(record)) throw new TestkitScopeError(record, root)
 }
 
 function testHook(settings: ScopeSettings): RawAroundEach {
@@ -137,6 +167,7 @@ export function installVitestScopes(): void {
     installDetection()
     detection = { autoClean: options.autoClean, settleMs: options.leakSettle }
   }
+  accepts = baselineAcceptance(inject('testkitBaseline') ?? [], options.updateBaseline)
   const fileSlot = newSlot('file', settings)
   setFileSlot(fileSlot)
   if (!installAroundHooks(settings, fileSlot)) installLegacyHooks(settings, fileSlot)
