@@ -2,6 +2,8 @@
 // BENCH_ROUNDS sets how many alternating runs the whole-suite comparisons take (default 5).
 import { spawnSync } from 'node:child_process'
 import { coreBench, printCore } from './core-bench.mjs'
+import { compareCorpus, printCompare } from './corpus-compare.mjs'
+import { detectBench, printDetect } from './detect-bench.mjs'
 import { printVitest, vitestBench } from './vitest-bench.mjs'
 
 // Retained-heap figures need a real GC: re-run under --expose-gc when it is missing.
@@ -13,3 +15,5 @@ if (typeof global.gc !== 'function') {
 printCore(await coreBench())
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5)
 printVitest(vitestBench(rounds), rounds)
+printDetect(detectBench(rounds), rounds)
+printCompare(compareCorpus())

@@ -13,7 +13,7 @@ const vitestBin = join(root, 'node_modules', 'vitest', 'vitest.mjs')
  * Installs the built package the way npm would, as a copy under `work/node_modules` (Vitest then
  * externalizes it, as in a user's project), with its dependencies linked from this repository.
  */
-function install(work) {
+export function install(work) {
   const target = join(work, 'node_modules', '@orchestr8', 'testkit')
   mkdirSync(target, { recursive: true })
   cpSync(join(root, 'dist'), join(target, 'dist'), { recursive: true })
@@ -67,8 +67,9 @@ const seconds = (text) => {
  * One `vitest run`: wall time, and CPU time (user + system) of Vitest and every worker it waited
  * for, read from the shell's `times`. CPU time is less disturbed by other load on a shared machine.
  */
-function runOnce(dir) {
-  const command = `"${process.execPath}" "${vitestBin}" run --config vitest.config.mjs > out.txt 2>&1 || { cat out.txt; exit 1; }; times`
+export function runOnce(dir, args = []) {
+  const extra = args.map((arg) => ` "${arg}"`).join('')
+  const command = `"${process.execPath}" "${vitestBin}" run --config vitest.config.mjs${extra} > out.txt 2>&1 || { cat out.txt; exit 1; }; times`
   const start = performance.now()
   const result = spawnSync('bash', ['-c', command], {
     cwd: dir,
@@ -81,7 +82,7 @@ function runOnce(dir) {
   return { wallMs, cpuMs: (seconds(children[0]) + seconds(children[1])) * 1000 }
 }
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
+export const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
 
 /** Runs the pairs alternately `rounds` times and returns the rows. */
 export function vitestBench(rounds = 5) {

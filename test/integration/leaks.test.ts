@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import type { ReportLeak } from '../../src/report/run-report.js'
+import { compareCorpus } from '../bench/corpus-compare.mjs'
 import { runVitest } from './run-vitest.js'
 
 const fixture = 'fixtures/leaks'
@@ -189,6 +190,15 @@ test('a malformed baseline stops the run at start-up, naming the file', async ()
   } finally {
     rmSync(work, { recursive: true, force: true })
   }
+})
+
+test('on the same corpus, testkit finds every leak vitest --detectAsyncLeaks finds, and names the test of each', async () => {
+  const { rows, unmatched } = compareCorpus()
+
+  expect(unmatched).toEqual([])
+  expect(rows.filter((row) => row.testkit === undefined)).toEqual([])
+  // Sanity of the comparison itself: Vitest's detector did run and find the ordinary leaks.
+  expect(rows.find((row) => row.at === 'corpus/timers.test.ts:5')?.async).toBe('Timeout, per file')
 })
 
 test('the clean corpus of traps reports nothing', async () => {

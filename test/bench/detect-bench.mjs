@@ -1,0 +1,122 @@
+// Leak detection cost: the same generated suites run plain, with testkit (detection on, its default)
+// and with Vitest's own --detectAsyncLeaks, alternating, in one run.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { install, median, runOnce } from './vitest-bench.mjs'
+
+const FILES = 20
+const TESTS_PER_FILE = 100
+
+const trivialTest = (i) => `test('t${i}', () => { expect(${i}).toBe(${i}) })`
+
+// Each test creates and cleans what the detector follows: timers and a socket; every tenth test
+// also starts a child process and waits for it.
+const heavyHeader = `
+import net from 'node:net'
+import { spawn } from 'node:child_process'
+let port = 0
+const server = net.createServer((socket) => socket.end())
+beforeAll(() => new Promise((resolve) => server.listen(0, '127.0.0.1', () => { port = server.address().port; resolve() })))
+afterAll(() => new Promise((resolve) => server.close(resolve)))
+`
+const heavyTest = (i) => `test('t${i}', async () => {
+  for (let t = 0; t < 5; t++) clearTimeout(setTimeout(() => {}, 10_000))
+  await new Promise((resolve) => setTimeout(resolve, 0))
+  const socket = net.connect(port, '127.0.0.1')
+  await new Promise((resolve) => socket.once('close', resolve))
+  ${i % 10 === 0 ? "await new Promise((resolve) => spawn('true').once('exit', resolve))" : ''}
+})`
+
+function project(dir, { withTestkit, body, header = '' }) {
+  mkdirSync(dir, { recursive: true })
+  const config = withTestkit
+    ? `import { testkit } from '@orchestr8/testkit/vitest'\nexport default { plugins: [testkit({ report: false })] }\n`
+    : 'export default {}\n'
+  writeFileSync(join(dir, 'vitest.config.mjs'), config)
+  for (let f = 0; f < FILES; f++) {
+    const tests = Array.from({ length: TESTS_PER_FILE }, (_, i) => body(f * TESTS_PER_FILE + i)).join('\n')
+    writeFileSync(
+      join(dir, `f${f}.test.mjs`),
+      `import { afterAll, beforeAll, expect, test } from 'vitest'\n${header}\n${tests}\n`,
+    )
+  }
+}
+
+/** Runs plain / testkit / --detectAsyncLeaks alternately `rounds` times per suite. */
+export function detectBench(rounds = 5) {
+  const work = mkdtempSync(join(tmpdir(), 'testkit-detect-bench-'))
+  install(work)
+  const suites = [
+    { name: `${FILES * TESTS_PER_FILE} trivial tests`, body: trivialTest },
+    {
+      name: `${FILES * TESTS_PER_FILE} tests with timers, sockets, processes`,
+      body: heavyTest,
+      header: heavyHeader,
+    },
+  ]
+  try {
+    const rows = []
+    for (const [index, suite] of suites.entries()) {
+      const plainDir = join(work, `d${index}-plain`)
+      const testkitDir = join(work, `d${index}-testkit`)
+      project(plainDir, { withTestkit: false, ...suite })
+      project(testkitDir, { withTestkit: true, ...suite })
+      const variants = [
+        { dir: plainDir, args: [] },
+        { dir: testkitDir, args: [] },
+        { dir: plainDir, args: ['--detectAsyncLeaks'] },
+      ]
+      for (const variant of variants) runOnce(variant.dir, variant.args)
+      const runs = variants.map(() => [])
+      for (let round = 0; round < rounds; round++) {
+        for (const [i, variant] of variants.entries()) runs[i].push(runOnce(variant.dir, variant.args))
+      }
+      const [plain, testkit, async] = runs.map((list) => ({
+        wallMs: median(list.map((r) => r.wallMs)),
+        cpuMs: median(list.map((r) => r.cpuMs)),
+      }))
+      rows.push({ suite: suite.name, plain, testkit, async })
+    }
+    return rows
+  } finally {
+    rmSync(work, { recursive: true, force: true })
+  }
+}
+
+/** Prints the detection cost table. */
+export function printDetect(rows, rounds) {
+  console.log(
+    `\nLeak detection cost: ${FILES} files, whole run, median of ${rounds} alternating runs (targets: testkit ratio <= 1.03, aim 1.01; added time >= 10x less than --detectAsyncLeaks)`,
+  )
+  const header = [
+    'suite',
+    'plain',
+    'testkit',
+    '--detectAsyncLeaks',
+    'testkit ratio',
+    'async ratio',
+    'added: async / testkit',
+  ]
+  const table = []
+  for (const r of rows) {
+    for (const measure of ['wallMs', 'cpuMs']) {
+      const added = r.testkit[measure] - r.plain[measure]
+      const asyncAdded = r.async[measure] - r.plain[measure]
+      table.push([
+        `${r.suite} (${measure === 'wallMs' ? 'wall' : 'CPU'})`,
+        `${r.plain[measure].toFixed(0)} ms`,
+        `${r.testkit[measure].toFixed(0)} ms`,
+        `${r.async[measure].toFixed(0)} ms`,
+        (r.testkit[measure] / r.plain[measure]).toFixed(3),
+        (r.async[measure] / r.plain[measure]).toFixed(3),
+        added <= 0 ? 'testkit adds nothing measurable' : `${(asyncAdded / added).toFixed(1)}x`,
+      ])
+    }
+  }
+  const widths = header.map((h, i) => Math.max(h.length, ...table.map((line) => line[i].length)))
+  const line = (cells) => cells.map((c, i) => c.padEnd(widths[i])).join('  ')
+  console.log(line(header))
+  console.log(line(widths.map((w) => '-'.repeat(w))))
+  for (const cells of table) console.log(line(cells))
+}
