@@ -1,9 +1,9 @@
 import { performance } from 'node:perf_hooks'
 // Saved Node timers: a test's `vi.useFakeTimers()` replaces the globals, never these.
-import { clearTimeout, setTimeout } from 'node:timers'
 import { type Entry, type EntryOwner, EntryState, goesBefore } from './entry.js'
 import { ResourceTimeoutError, toError } from './errors.js'
 import { Heap } from './heap.js'
+import { realTimers } from './timers.js'
 import {
   type CleanupError,
   type CleanupResult,
@@ -103,7 +103,7 @@ export class CleanupPass implements EntryOwner {
   async #run(): Promise<CleanupResult> {
     const started = performance.now()
     const budgetTimer =
-      this.#budget === undefined ? undefined : setTimeout(() => this.#expire(), this.#budget)
+      this.#budget === undefined ? undefined : realTimers().setTimeout(() => this.#expire(), this.#budget)
     let skipped: string[]
     try {
       for (;;) {
@@ -115,7 +115,7 @@ export class CleanupPass implements EntryOwner {
         this.#wake = undefined
       }
     } finally {
-      clearTimeout(budgetTimer)
+      realTimers().clearTimeout(budgetTimer)
       skipped = this.#host.ended(this)
     }
     return {
@@ -173,14 +173,14 @@ export class CleanupPass implements EntryOwner {
     let isSettled = false
     const finish = (error: Error | undefined, timedOut: boolean) => {
       isSettled = true
-      clearTimeout(timer)
+      realTimers().clearTimeout(timer)
       this.#running.delete(entry)
       this.#settle(entry, started, error, timedOut)
       this.#wake?.()
     }
     // Only reached while unsettled: settling clears the timer and leaves the running set.
     const abort: Abort = (error) => finish(error, true)
-    const timer = setTimeout(
+    const timer = realTimers().setTimeout(
       () => abort(new ResourceTimeoutError(entry.id, timeoutMs, 'resource')),
       timeoutMs,
     )

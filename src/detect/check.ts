@@ -1,4 +1,5 @@
 import { firstUserFrame, stackHasFile } from '../core/origin.js'
+import { realTimers } from '../core/timers.js'
 import type { LeakRecord, ScopeRecord } from '../report/model.js'
 import { matchesRule, type ScopeSlot } from '../scope/state.js'
 import type { Handle } from './handle.js'
@@ -12,9 +13,8 @@ export interface DetectionSettings {
   settleMs: number
 }
 
-// Saved at load, before a test can install fake timers or the detector patches the globals.
-const { setTimeout: realSetTimeout } = globalThis
-const sleep = (ms: number) => new Promise<void>((resolve) => realSetTimeout(resolve, ms))
+// Not the globals: a test may have installed fake timers, and detection wraps the real ones.
+const sleep = (ms: number) => new Promise<void>((resolve) => realTimers().setTimeout(resolve, ms))
 const CLEAN_TIMEOUT_MS = 5_000
 const POLL_MS = 5
 
@@ -61,13 +61,13 @@ async function cleanWithin(handle: Handle): Promise<void> {
     await Promise.race([
       Promise.resolve().then(() => handle.kind.clean(handle.target as never, handle.detail)),
       new Promise((resolve) => {
-        timer = realSetTimeout(resolve, CLEAN_TIMEOUT_MS)
+        timer = realTimers().setTimeout(resolve, CLEAN_TIMEOUT_MS)
       }),
     ])
   } catch {
     // A handle that fails to close is already reported; the sweep goes on.
   } finally {
-    clearTimeout(timer)
+    realTimers().clearTimeout(timer)
   }
 }
 

@@ -6,6 +6,7 @@ import net from 'node:net'
 import timers from 'node:timers'
 import threads from 'node:worker_threads'
 import { captureStack, firstUserFrame, type StackHolder } from '../core/origin.js'
+import { saveRealTimers } from '../core/timers.js'
 import { activeSlot, type ScopeSlot } from '../scope/state.js'
 import type { Handle, HandleKind } from './handle.js'
 import {
@@ -241,6 +242,7 @@ function patchProcessListeners(): void {
 export function installDetection(): void {
   if (registry[KEY]) return
   registry[KEY] = true
+  saveRealTimers()
   patchTimers()
   patchNetwork()
   patchProcesses()
