@@ -1,5 +1,6 @@
 // Typical mistakes, each one a test. testkit finds what went wrong, cleans what is left, and the
 // reporter says which test and which line; the rest of the suite is unharmed.
+import { spawn } from 'node:child_process'
 import { createServer } from 'node:net'
 import { trackPool, useResource, useServer } from '@orchestr8/testkit'
 import Database from 'better-sqlite3'
@@ -45,5 +46,25 @@ describe('cleanup', () => {
       description: 'waits for an event that never fires',
       timeout: 200,
     })
+  })
+})
+
+// Nothing registered at all: testkit notices what each test started and left running.
+describe('forgotten', () => {
+  test('an interval that is never cleared', () => {
+    setInterval(() => {}, 1_000)
+  })
+
+  test('a server that is never closed', async () => {
+    const server = createServer()
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  })
+
+  test('a child process that is never stopped', () => {
+    spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'])
+  })
+
+  test('the next test runs with none of them left', () => {
+    expect(process.getActiveResourcesInfo().filter((type) => type === 'TCPServerWrap')).toEqual([])
   })
 })

@@ -46,8 +46,29 @@ test('the demo (typical mistakes) warns, cleans and reports each mistake with it
   const run = await runVitest('examples/mistakes')
 
   expect(run.code).toBe(0)
-  expect(run.stdout).toContain('testkit 0 errors, 3 warnings')
-  expect(run.report?.leaks).toEqual([
+  expect(run.stdout).toContain('testkit 0 errors, 6 warnings')
+  const forgotten = run.report?.leaks.filter((leak) => leak.test?.startsWith('forgotten >'))
+  expect(forgotten?.map((leak) => [leak.test, leak.type, leak.origin?.line, leak.action])).toEqual([
+    [
+      'forgotten > an interval that is never cleared',
+      'Interval',
+      lineOf('examples/mistakes/mistakes.test.ts', 'setInterval(() => {}, 1_000)'),
+      'cleaned',
+    ],
+    [
+      'forgotten > a server that is never closed',
+      'Server',
+      lineOf('examples/mistakes/mistakes.test.ts', 'server.listen(0'),
+      'cleaned',
+    ],
+    [
+      'forgotten > a child process that is never stopped',
+      'ChildProcess',
+      lineOf('examples/mistakes/mistakes.test.ts', 'spawn(process.execPath'),
+      'cleaned',
+    ],
+  ])
+  expect(run.report?.leaks.filter((leak) => !leak.test?.startsWith('forgotten >'))).toEqual([
     expect.objectContaining({
       file: 'mistakes.test.ts',
       test: 'database > forgets to release a pooled connection',
@@ -72,6 +93,7 @@ test('the same demo under TESTKIT_LEAKS=fail fails exactly the tests with mistak
   const run = await runVitest('examples/mistakes', [], { TESTKIT_LEAKS: 'fail' })
 
   expect(run.code).toBe(1)
-  expect(run.stdout).toContain('3 failed | 1 passed')
+  expect(run.stdout).toContain('6 failed | 2 passed')
   expect(run.stdout).toContain('✓ the next test still finds the pool whole')
+  expect(run.stdout).toContain('✓ the next test runs with none of them left')
 })
