@@ -58,6 +58,9 @@ describe('the leak corpus: one leak per test, of every kind', () => {
     expect(byTest('closes a server but leaves a connection open').sort()).toEqual(['Server', 'Socket'])
     expect(byTest('leaks a forked child with an IPC channel')).toEqual(['ChildProcess'])
     expect(byTest('leaks a once exit listener')).toEqual(['ProcessListener'])
+    // Concurrent tests: the leak goes to the test whose async context made it.
+    expect(byTest('concurrent > slow, leaks an interval while the other runs')).toEqual(['Interval'])
+    expect(byTest('concurrent > fast, leaks nothing')).toEqual([])
     // The file's own top level and beforeAll: test null. The imported singleton's timer: nothing.
     expect(
       leaks
