@@ -5,6 +5,16 @@
 export type { IgnoreRule, LeakPolicy, TestkitOptions } from './config/options.js'
 export * from './core/index.js'
 export * from './helpers/index.js'
+export {
+  type ChildInfo,
+  type CpuUsage,
+  createResourceMonitor,
+  type DiskUsage,
+  type MemoryUsage,
+  type ProcessInfo,
+  type ResourceMonitor,
+  type SystemLimits,
+} from './monitor/index.js'
 export { TestkitScopeError } from './report/format.js'
 export type { CleanupFailureRecord, LeakRecord, ScopeRecord, Severity } from './report/model.js'
 export type { JsonReport, ReportCleanupError, ReportLeak, ReportScopeMetrics } from './report/run-report.js'

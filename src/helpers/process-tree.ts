@@ -32,7 +32,7 @@ export function readProcess(pid: number): ProcessEntry | undefined {
 }
 
 /** Every process on the machine (Linux only; empty elsewhere). */
-function allProcesses(): ProcessEntry[] {
+export function allProcesses(): ProcessEntry[] {
   if (!hasProc) return []
   const entries: ProcessEntry[] = []
   for (const name of readdirSync('/proc')) {
