@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises'
+import { readdirSync, readFileSync } from 'node:fs'
 import { allProcesses } from '../helpers/process-tree.js'
 import { nodeSource, type PlatformSource, PortableMonitor } from './portable.js'
 import type { ChildInfo, CpuUsage, MemoryUsage, ProcessInfo, SystemLimits } from './types.js'
@@ -6,9 +6,11 @@ import type { ChildInfo, CpuUsage, MemoryUsage, ProcessInfo, SystemLimits } from
 // cgroup v1 writes "no limit" as a huge number (2^63 rounded down to a page), v2 as "max".
 const UNLIMITED = 2 ** 60
 
-async function read(path: string): Promise<string | undefined> {
+// Synchronous on purpose: a /proc or cgroup file is generated in memory, and one read costs a few
+// microseconds where the thread-pool round trips of an async read cost hundreds.
+function read(path: string): string | undefined {
   try {
-    return await readFile(path, 'utf8')
+    return readFileSync(path, 'utf8')
   } catch {
     return undefined
   }
@@ -31,10 +33,18 @@ const limitOf = (text: string | undefined): number | null => {
   return Number.isFinite(number) && number > 0 && number < UNLIMITED ? number : null
 }
 
+interface CgroupPaths {
+  unified?: string
+  memory?: string
+  cpu?: string
+}
+let cgroupPathsCache: CgroupPaths | undefined
+
 /** This process's cgroup directories: v2 (unified) and the v1 memory and cpu controllers. */
-async function cgroupPaths(): Promise<{ unified?: string; memory?: string; cpu?: string }> {
+function cgroupPaths(): CgroupPaths {
+  if (cgroupPathsCache) return cgroupPathsCache
   const paths: { unified?: string; memory?: string; cpu?: string } = {}
-  for (const line of (await read('/proc/self/cgroup'))?.split('\n') ?? []) {
+  for (const line of read('/proc/self/cgroup')?.split('\n') ?? []) {
     const [, controllers, path] = line.split(':')
     if (path === undefined) continue
     if (controllers === '') paths.unified = `/sys/fs/cgroup${path}`
@@ -43,35 +53,36 @@ async function cgroupPaths(): Promise<{ unified?: string; memory?: string; cpu?:
       if (controller === 'cpu') paths.cpu = `/sys/fs/cgroup/cpu${path}`
     }
   }
+  cgroupPathsCache = paths
   return paths
 }
 
 /** The container's memory limit and use, in bytes (null: no limit). */
-async function cgroupMemory(): Promise<{ limit: number | null; current: number | null }> {
-  const { unified, memory } = await cgroupPaths()
-  const v1 = memory && (await read(`${memory}/memory.limit_in_bytes`))
+function cgroupMemory(): { limit: number | null; current: number | null } {
+  const { unified, memory } = cgroupPaths()
+  const v1 = memory && read(`${memory}/memory.limit_in_bytes`)
   if (v1 !== undefined) {
-    return { limit: limitOf(v1), current: limitOf(await read(`${memory}/memory.usage_in_bytes`)) }
+    return { limit: limitOf(v1), current: limitOf(read(`${memory}/memory.usage_in_bytes`)) }
   }
   if (unified !== undefined) {
     return {
-      limit: limitOf(await read(`${unified}/memory.max`)),
-      current: limitOf(await read(`${unified}/memory.current`)),
+      limit: limitOf(read(`${unified}/memory.max`)),
+      current: limitOf(read(`${unified}/memory.current`)),
     }
   }
   return { limit: null, current: null }
 }
 
 /** CPUs' worth of quota the cgroup allows, or null. */
-async function cgroupCpuQuota(): Promise<number | null> {
-  const { unified, cpu } = await cgroupPaths()
-  const v2 = unified && (await read(`${unified}/cpu.max`))
+function cgroupCpuQuota(): number | null {
+  const { unified, cpu } = cgroupPaths()
+  const v2 = unified && read(`${unified}/cpu.max`)
   if (v2) {
     const [quota, period] = v2.trim().split(/\s+/)
     return quota === 'max' ? null : Number(quota) / Number(period)
   }
-  const quota = Number((cpu && (await read(`${cpu}/cpu.cfs_quota_us`))) ?? -1)
-  const period = Number((cpu && (await read(`${cpu}/cpu.cfs_period_us`))) ?? 0)
+  const quota = Number((cpu && read(`${cpu}/cpu.cfs_quota_us`)) ?? -1)
+  const period = Number((cpu && read(`${cpu}/cpu.cfs_period_us`)) ?? 0)
   return quota > 0 && period > 0 ? quota / period : null
 }
 
@@ -80,6 +91,25 @@ function softLimit(limits: string | undefined, name: string): number | null {
   const line = limits?.split('\n').find((row) => row.startsWith(name))
   const soft = line?.slice(name.length).trim().split(/\s+/)[0]
   return soft === undefined || soft === 'unlimited' ? null : Number(soft)
+}
+
+/**
+ * This process's children: each thread's /proc/self/task/<tid>/children lists the ones it started
+ * (a few small reads), else a scan of every process.
+ */
+function childPids(): number[] {
+  try {
+    const pids: number[] = []
+    for (const task of readdirSync('/proc/self/task')) {
+      const listed = readFileSync(`/proc/self/task/${task}/children`, 'utf8').trim()
+      if (listed !== '') for (const pid of listed.split(' ')) pids.push(Number(pid))
+    }
+    return pids
+  } catch {
+    return allProcesses()
+      .filter((entry) => entry.ppid === process.pid)
+      .map((entry) => entry.pid)
+  }
 }
 
 /** Linux: /proc and the cgroup files, so that a container's limits are the limits. */
@@ -91,8 +121,9 @@ export class LinuxMonitor extends PortableMonitor {
   }
 
   override async getMemoryUsage(): Promise<MemoryUsage> {
-    const info = fields(await read('/proc/meminfo'))
-    const { limit, current } = await cgroupMemory()
+    // MemTotal, MemFree and MemAvailable are the first three lines: the rest need not be parsed.
+    const info = fields(read('/proc/meminfo')?.split('\n', 3).join('\n'))
+    const { limit, current } = cgroupMemory()
     const machineTotal = info.get('MemTotal') ?? 0
     const machineAvailable = info.get('MemAvailable') ?? 0
     const total = limit !== null && limit < machineTotal ? limit : machineTotal
@@ -100,14 +131,13 @@ export class LinuxMonitor extends PortableMonitor {
       limit !== null && current !== null && limit < machineTotal
         ? Math.max(0, Math.min(machineAvailable, limit - current))
         : machineAvailable
-    const { heapUsed, heapTotal } = process.memoryUsage()
-    const rss = fields(await read('/proc/self/status')).get('VmRSS') ?? process.memoryUsage().rss
+    const { rss, heapUsed, heapTotal } = process.memoryUsage()
     return { total, available, used: total - available, processUsed: rss, heapUsed, heapTotal }
   }
 
   override async getCpuUsage(): Promise<CpuUsage> {
     const base = await super.getCpuUsage()
-    const line = (await read('/proc/stat'))?.split('\n')[0]
+    const line = read('/proc/stat')?.split('\n')[0]
     if (!line?.startsWith('cpu ')) return base
     const ticks = line.slice(4).trim().split(/\s+/).map(Number)
     const total = ticks.reduce((sum, value) => sum + value, 0)
@@ -120,15 +150,21 @@ export class LinuxMonitor extends PortableMonitor {
   }
 
   override async getProcessInfo(): Promise<ProcessInfo> {
-    const status = fields(await read('/proc/self/status'))
+    const status = fields(read('/proc/self/status'))
     // The listing's own directory handle is one of the entries.
-    const descriptors = (await readdir('/proc/self/fd').catch(() => undefined))?.length
+    let descriptors: number | undefined
+    try {
+      descriptors = readdirSync('/proc/self/fd').length
+    } catch {
+      descriptors = undefined
+    }
     const children: ChildInfo[] = []
-    for (const entry of allProcesses()) {
-      if (entry.ppid !== process.pid || entry.isZombie) continue
-      const command = (await read(`/proc/${entry.pid}/comm`))?.trim() ?? ''
-      const rss = fields(await read(`/proc/${entry.pid}/status`)).get('VmRSS') ?? null
-      children.push({ pid: entry.pid, command, rss })
+    for (const pid of childPids()) {
+      const status = read(`/proc/${pid}/status`)
+      // Gone meanwhile, or a zombie not yet reaped: not a running child.
+      if (status === undefined || /^State:\s+Z/m.test(status)) continue
+      const command = read(`/proc/${pid}/comm`)?.trim() ?? ''
+      children.push({ pid, command, rss: fields(status).get('VmRSS') ?? null })
     }
     return {
       pid: process.pid,
@@ -141,10 +177,10 @@ export class LinuxMonitor extends PortableMonitor {
   }
 
   override async getSystemLimits(): Promise<SystemLimits> {
-    const limits = await read('/proc/self/limits')
-    const { limit } = await cgroupMemory()
-    const machine = fields(await read('/proc/meminfo')).get('MemTotal') ?? 0
-    const quota = await cgroupCpuQuota()
+    const limits = read('/proc/self/limits')
+    const { limit } = cgroupMemory()
+    const machine = fields(read('/proc/meminfo')).get('MemTotal') ?? 0
+    const quota = cgroupCpuQuota()
     const cores = (await super.getSystemLimits()).maxCpuUsage
     return {
       maxMemory: limit !== null && limit < machine ? limit : machine,

@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process'
 import { coreBench, printCore } from './core-bench.mjs'
 import { compareCorpus, printCompare } from './corpus-compare.mjs'
 import { detectBench, printDetect } from './detect-bench.mjs'
+import { monitorBench, printMonitor } from './monitor-bench.mjs'
 import { printVitest, vitestBench } from './vitest-bench.mjs'
 
 // Retained-heap figures need a real GC: re-run under --expose-gc when it is missing.
@@ -13,6 +14,7 @@ if (typeof global.gc !== 'function') {
 }
 
 printCore(await coreBench())
+printMonitor(await monitorBench())
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5)
 printVitest(vitestBench(rounds), rounds)
 printDetect(detectBench(rounds), rounds)

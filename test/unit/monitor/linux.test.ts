@@ -26,8 +26,11 @@ describe.runIf(process.platform === 'linux')('the Linux monitor, against /proc a
   })
 
   test('process: open descriptors as `ls /proc/<pid>/fd` counts them, threads, and a child with its RSS as ps reports it', async () => {
-    const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' })
-    await new Promise((resolve) => child.once('spawn', resolve))
+    const child = spawn(process.execPath, ['-e', "console.log('ready'); setInterval(() => {}, 1000)"], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
+    // Sampled once the child has started up: its RSS grows until then.
+    await new Promise((resolve) => child.stdout.once('data', resolve))
     try {
       const info = await monitor.getProcessInfo()
       const listed = readdirSync(`/proc/${process.pid}/fd`).length - 1
