@@ -2,6 +2,14 @@ import { LinuxMonitor } from './linux.js'
 import { PortableMonitor } from './portable.js'
 import type { ResourceMonitor } from './types.js'
 
+export {
+  MemoryPressure,
+  type MemoryPressureOptions,
+  type MemoryTrend,
+  type PressureLevel,
+  type PressureSample,
+} from './pressure.js'
+
 export type {
   ChildInfo,
   CpuUsage,
