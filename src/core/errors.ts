@@ -9,6 +9,7 @@ export type TestkitErrorCode =
   | 'ERR_RESOURCE_CLEANUP'
   | 'ERR_CLEANUP_THREW_NON_ERROR'
   | 'ERR_SCOPE_FAILED'
+  | 'ERR_HEAP_GROWTH'
 
 /** Base class of this package's errors; `code` is stable across versions. */
 export class TestkitError extends Error {

@@ -99,6 +99,8 @@ export function frozenTree(root: number, group: number | undefined): ProcessEntr
   } catch {
     return processTree(root, group)
   }
+  // kill() returns before the process has stopped: until it has, it may still fork.
+  waitStopped(root)
   const stopped = new Map<number, ProcessEntry>()
   // A few rounds: a process may fork between the snapshot and its own SIGSTOP.
   for (let round = 0; round < 5; round++) {
@@ -108,6 +110,24 @@ export function frozenTree(root: number, group: number | undefined): ProcessEntr
       signalIfSame(entry, 'SIGSTOP')
       stopped.set(entry.pid, entry)
     }
+    for (const entry of fresh) waitStopped(entry.pid)
   }
   return [...stopped.values()]
+}
+
+const pause = new Int32Array(new SharedArrayBuffer(4))
+
+/** Waits (synchronously, at most ~50 ms) until `pid` is stopped, a zombie, or gone. */
+function waitStopped(pid: number): void {
+  for (let waited = 0; waited < 50; waited++) {
+    let state: string
+    try {
+      const text = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      state = text.charAt(text.lastIndexOf(')') + 2)
+    } catch {
+      return
+    }
+    if (state === 'T' || state === 't' || state === 'Z' || state === 'X') return
+    Atomics.wait(pause, 0, 0, 1)
+  }
 }

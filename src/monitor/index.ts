@@ -3,6 +3,12 @@ import { PortableMonitor } from './portable.js'
 import type { ResourceMonitor } from './types.js'
 
 export {
+  expectNoHeapGrowth,
+  HeapGrowthError,
+  type HeapGrowthOptions,
+  type HeapGrowthResult,
+} from './heap-growth.js'
+export {
   MemoryPressure,
   type MemoryPressureOptions,
   type MemoryTrend,
