@@ -10,6 +10,7 @@ export type TestkitErrorCode =
   | 'ERR_CLEANUP_THREW_NON_ERROR'
   | 'ERR_SCOPE_FAILED'
   | 'ERR_HEAP_GROWTH'
+  | 'ERR_RESOURCE_LIMIT'
 
 /** Base class of this package's errors; `code` is stable across versions. */
 export class TestkitError extends Error {
@@ -26,6 +27,21 @@ export class TestkitError extends Error {
 export class InvalidArgumentError extends TestkitError {
   constructor(message: string) {
     super('ERR_INVALID_ARGUMENT', message)
+  }
+}
+
+/** A category is at its hard limit (`code: 'ERR_RESOURCE_LIMIT'`). */
+export class ResourceLimitError extends TestkitError {
+  readonly category: string
+  readonly limit: number
+
+  constructor(category: string, limit: number, detail: string) {
+    super(
+      'ERR_RESOURCE_LIMIT',
+      `The ${category} category is at its hard limit of ${limit} live resources: ${detail}`,
+    )
+    this.category = category
+    this.limit = limit
   }
 }
 

@@ -3,6 +3,7 @@ export {
   DuplicateResourceError,
   InvalidArgumentError,
   ResourceCleanupError,
+  ResourceLimitError,
   ResourceTimeoutError,
   TestkitError,
   type TestkitErrorCode,

@@ -8,6 +8,7 @@ import {
 } from './errors.js'
 import { addExitParticipant, CLEANUP_FOR_EXIT, removeExitParticipant } from './exit/process-exit.js'
 import { findCycle } from './graph.js'
+import { CategoryLimits, validateLimits } from './limits.js'
 import { MetricsRecorder } from './metrics.js'
 import { captureStack, firstUserFrame, formatLocation, type StackHolder } from './origin.js'
 import { CleanupPass, type PassHost } from './pass.js'
@@ -24,6 +25,7 @@ import {
 } from './types.js'
 import {
   assertCategory,
+  assertFunction,
   assertId,
   assertPositiveInteger,
   assertPositiveNumber,
@@ -43,7 +45,8 @@ export class ResourceManager {
   /** Running full passes, newest last: a resource registered meanwhile joins the newest. */
   readonly #fullPasses: CleanupPass[] = []
   readonly #metrics = new MetricsRecorder()
-  readonly #options: Required<Omit<ResourceManagerOptions, 'onLateSettle'>>
+  readonly #options: Required<Omit<ResourceManagerOptions, 'onLateSettle' | 'limits' | 'onSoftLimit'>>
+  readonly #limits: CategoryLimits | undefined
   readonly #host: PassHost
   #seq = 0
   /** How many more registrations get their origin captured. */
@@ -59,6 +62,9 @@ export class ResourceManager {
       captureOrigin: options.captureOrigin ?? 64,
       exitTimeout: options.exitTimeout ?? 5_000,
     }
+    if (options.limits !== undefined) validateLimits(options.limits)
+    if (options.onSoftLimit !== undefined) assertFunction('Option onSoftLimit', options.onSoftLimit)
+    this.#limits = options.limits && new CategoryLimits(options.limits, options.onSoftLimit)
     const capture = this.#options.captureOrigin
     this.#originsLeft = capture === true ? Number.POSITIVE_INFINITY : capture === false ? 0 : capture
     this.#host = {
@@ -98,6 +104,17 @@ export class ResourceManager {
     this.#assertInsertable(definitions)
     const origin = this.#originsLeft-- > 0 ? captureStack(this.registerBatch) : undefined
     for (const definition of definitions) this.#insert(definition, origin)
+  }
+
+  /**
+   * Waits until `category` is below its hard limit (at once when it has none or has room), then
+   * resolves: register right after. Rejects with a ResourceLimitError after `timeout` ms (default:
+   * the manager's default cleanup timeout).
+   */
+  acquire(category: `${ResourceCategory}`, timeout = this.#options.defaultTimeout): Promise<void> {
+    assertCategory(category, 'acquire() category')
+    assertPositiveNumber('acquire() timeout', timeout)
+    return this.#limits?.acquire(category, timeout) ?? Promise.resolve()
   }
 
   /** Forgets a resource without cleaning it. False if it is not registered or its cleanup has begun. */
@@ -217,6 +234,7 @@ export class ResourceManager {
   }
 
   #assertInsertable(definitions: ValidDefinition[]): void {
+    if (this.#limits) this.#limits.assertRoom(definitions.map((definition) => definition.category))
     // Hot path, one resource with no dependency edges either way: only the duplicate check applies.
     const single = definitions.length === 1 ? definitions[0]! : undefined
     if (single && !single.dependencies && !this.#entries.has(single.id) && !this.#dependents.has(single.id))
@@ -273,6 +291,7 @@ export class ResourceManager {
     }
     this.#entries.set(entry.id, entry)
     this.#metrics.registered(entry.category)
+    this.#limits?.added(entry.category)
     // Registered while a full pass runs (e.g. from inside a cleanup): that pass cleans it too.
     this.#fullPasses.at(-1)?.claim(entry)
   }
@@ -281,6 +300,7 @@ export class ResourceManager {
   #release(entry: Entry): void {
     this.#entries.delete(entry.id)
     entry.state = EntryState.Finished
+    this.#limits?.removed(entry.category)
     if (!entry.dependencies) return
     for (const dependency of entry.dependencies) {
       const dependents = this.#dependents.get(dependency)!

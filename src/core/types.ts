@@ -139,6 +139,19 @@ export interface ResourceManagerOptions {
   exitTimeout?: number
   /** Called when a cleanup that already timed out settles later; `error` is set if it failed. */
   onLateSettle?: (resourceId: string, error: Error | undefined) => void
+  /**
+   * Live resources allowed per category: past `soft`, `onSoftLimit` is called (default: a process
+   * warning); at `hard`, `register()` throws a ResourceLimitError and `acquire()` waits for room.
+   */
+  limits?: Partial<Record<`${ResourceCategory}`, CategoryLimit>>
+  /** Called when a category goes past its soft limit. Default: `process.emitWarning`. */
+  onSoftLimit?: (category: `${ResourceCategory}`, live: number, limit: number) => void
+}
+
+/** Soft and hard limits of live resources in one category (whole numbers, soft <= hard). */
+export interface CategoryLimit {
+  soft?: number
+  hard?: number
 }
 
 /** Counts and durations for one category. */

@@ -1,0 +1,115 @@
+import { InvalidArgumentError, ResourceLimitError } from './errors.js'
+import { realTimers } from './timers.js'
+import { type CategoryLimit, ResourceCategory } from './types.js'
+
+type Category = `${ResourceCategory}`
+type SoftLimitHandler = (category: Category, live: number, limit: number) => void
+
+interface Waiter {
+  resolve: () => void
+  timer: NodeJS.Timeout
+}
+
+const categories = new Set<string>(Object.values(ResourceCategory))
+
+const isCount = (value: unknown): value is number => Number.isInteger(value) && (value as number) > 0
+
+function warn(category: Category, live: number, limit: number): void {
+  process.emitWarning(`${live} live ${category} resources, past the soft limit of ${limit}.`, {
+    code: 'TESTKIT_SOFT_LIMIT',
+  })
+}
+
+/** Checks the `limits` option of a ResourceManager; throws an InvalidArgumentError naming the bad entry. */
+export function validateLimits(limits: unknown): void {
+  if (limits === null || typeof limits !== 'object') {
+    throw new InvalidArgumentError(
+      `Option limits must be an object of { soft?, hard? } per category, got ${String(limits)}.`,
+    )
+  }
+  for (const [category, limit] of Object.entries(limits)) {
+    if (!categories.has(category)) {
+      throw new InvalidArgumentError(`Option limits has an unknown category "${category}".`)
+    }
+    const { soft, hard } = (limit ?? {}) as CategoryLimit
+    if ((soft !== undefined && !isCount(soft)) || (hard !== undefined && !isCount(hard))) {
+      throw new InvalidArgumentError(
+        `Option limits.${category} must hold whole numbers above 0, got ${JSON.stringify(limit)}.`,
+      )
+    }
+    if (soft !== undefined && hard !== undefined && soft > hard) {
+      throw new InvalidArgumentError(
+        `Option limits.${category}: soft (${soft}) must not be above hard (${hard}).`,
+      )
+    }
+  }
+}
+
+/** Live counts per limited category, the soft-limit warnings and the queue of `acquire()`. */
+export class CategoryLimits {
+  readonly #limits: Partial<Record<Category, CategoryLimit>>
+  readonly #onSoft: SoftLimitHandler
+  readonly #live = new Map<Category, number>()
+  readonly #waiters = new Map<Category, Waiter[]>()
+
+  constructor(limits: Partial<Record<Category, CategoryLimit>>, onSoft: SoftLimitHandler = warn) {
+    this.#limits = limits
+    this.#onSoft = onSoft
+  }
+
+  /** Throws if adding these categories would go past a hard limit; nothing is counted. */
+  assertRoom(added: readonly Category[]): void {
+    const adding = new Map<Category, number>()
+    for (const category of added) adding.set(category, (adding.get(category) ?? 0) + 1)
+    for (const [category, count] of adding) {
+      const hard = this.#limits[category]?.hard
+      const live = this.#live.get(category) ?? 0
+      if (hard !== undefined && live + count > hard) {
+        throw new ResourceLimitError(
+          category,
+          hard,
+          `${live} live, ${count} more asked. Release some first, or await acquire().`,
+        )
+      }
+    }
+  }
+
+  added(category: Category): void {
+    const live = (this.#live.get(category) ?? 0) + 1
+    this.#live.set(category, live)
+    const soft = this.#limits[category]?.soft
+    // Once per crossing: at soft + 1, not for every resource past it.
+    if (soft !== undefined && live === soft + 1) this.#onSoft(category, live, soft)
+  }
+
+  removed(category: Category): void {
+    // Every removal follows its addition: the count exists.
+    const live = this.#live.get(category)! - 1
+    this.#live.set(category, live)
+    const hard = this.#limits[category]?.hard
+    const queue = this.#waiters.get(category)
+    // Room for one more: the longest waiting acquire() gets it.
+    if (hard === undefined || live >= hard || !queue?.length) return
+    const waiter = queue.shift()!
+    realTimers().clearTimeout(waiter.timer)
+    waiter.resolve()
+  }
+
+  /** Resolves once `category` is below its hard limit (at once if it is); rejects after `timeout` ms. */
+  acquire(category: Category, timeout: number): Promise<void> {
+    const hard = this.#limits[category]?.hard
+    if (hard === undefined || (this.#live.get(category) ?? 0) < hard) return Promise.resolve()
+    return new Promise((resolve, reject) => {
+      const queue = this.#waiters.get(category) ?? []
+      this.#waiters.set(category, queue)
+      const waiter: Waiter = {
+        resolve,
+        timer: realTimers().setTimeout(() => {
+          queue.splice(queue.indexOf(waiter), 1)
+          reject(new ResourceLimitError(category, hard, `no room after waiting ${timeout} ms in acquire().`))
+        }, timeout),
+      }
+      queue.push(waiter)
+    })
+  }
+}

@@ -1,0 +1,130 @@
+import { describe, expect, test } from 'vitest'
+import { ResourceCategory, ResourceLimitError, ResourceManager } from '../../src/index.js'
+
+const noop = () => {}
+
+describe('per-category limits', () => {
+  test('at the hard limit register() throws a ResourceLimitError and registers nothing; a batch is all or nothing', () => {
+    const manager = new ResourceManager({ limits: { process: { hard: 2 } } })
+    manager.register('a', noop, { category: ResourceCategory.PROCESS })
+    manager.register('b', noop, { category: ResourceCategory.PROCESS })
+
+    expect(() => manager.register('c', noop, { category: ResourceCategory.PROCESS })).toThrow(
+      expect.objectContaining({
+        code: 'ERR_RESOURCE_LIMIT',
+        category: 'process',
+        limit: 2,
+        message:
+          'The process category is at its hard limit of 2 live resources: 2 live, 1 more asked. Release some first, or await acquire().',
+      }),
+    )
+    expect(() => manager.register('c', noop, { category: ResourceCategory.PROCESS })).toThrow(
+      ResourceLimitError,
+    )
+    manager.unregister('b')
+    expect(() =>
+      manager.registerBatch([
+        { id: 'd', cleanup: noop, category: ResourceCategory.PROCESS, priority: 2 },
+        { id: 'e', cleanup: noop, category: ResourceCategory.PROCESS, priority: 2 },
+      ]),
+    ).toThrow(expect.objectContaining({ code: 'ERR_RESOURCE_LIMIT' }))
+    expect(manager.getResourceCount()).toBe(1)
+    // Other categories are not limited.
+    manager.register('f', noop, { category: ResourceCategory.FILE })
+  })
+
+  test('past the soft limit onSoftLimit is called once per crossing', async () => {
+    const calls: string[] = []
+    const manager = new ResourceManager({
+      limits: { timer: { soft: 1 } },
+      onSoftLimit: (category, live, limit) => void calls.push(`${category} ${live}/${limit}`),
+    })
+    manager.register('t1', noop, { category: ResourceCategory.TIMER })
+    manager.register('t2', noop, { category: ResourceCategory.TIMER })
+    manager.register('t3', noop, { category: ResourceCategory.TIMER })
+    await manager.cleanup()
+    manager.register('t4', noop, { category: ResourceCategory.TIMER })
+    manager.register('t5', noop, { category: ResourceCategory.TIMER })
+
+    expect(calls).toEqual(['timer 2/1', 'timer 2/1'])
+  })
+
+  test('by default the soft limit is a process warning with code TESTKIT_SOFT_LIMIT', async () => {
+    const warnings: Error[] = []
+    const listener = (warning: Error) => void warnings.push(warning)
+    process.on('warning', listener)
+    try {
+      const manager = new ResourceManager({ limits: { network: { soft: 1, hard: 5 } } })
+      manager.register('s1', noop, { category: ResourceCategory.NETWORK })
+      manager.register('s2', noop, { category: ResourceCategory.NETWORK })
+      await new Promise((resolve) => setImmediate(resolve))
+    } finally {
+      process.off('warning', listener)
+    }
+
+    expect(warnings.map((w) => [(w as Error & { code: string }).code, w.message])).toEqual([
+      ['TESTKIT_SOFT_LIMIT', '2 live network resources, past the soft limit of 1.'],
+    ])
+  })
+
+  test('acquire() resolves at once with room, else when a resource of the category goes, in order', async () => {
+    const manager = new ResourceManager({ limits: { process: { hard: 1 } } })
+    await manager.acquire('process')
+    manager.register('p1', noop, { category: ResourceCategory.PROCESS })
+    const order: string[] = []
+    const first = manager.acquire('process').then(() => void order.push('first'))
+    const second = manager.acquire('process').then(() => void order.push('second'))
+    // A resource of another category leaving frees nothing here.
+    manager.register('f1', noop, { category: ResourceCategory.FILE })
+    manager.unregister('f1')
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(order).toEqual([])
+
+    await manager.cleanupBatch(['p1'])
+    await first
+    expect(order).toEqual(['first'])
+    manager.register('p2', noop, { category: ResourceCategory.PROCESS })
+    manager.unregister('p2')
+    await second
+
+    expect(order).toEqual(['first', 'second'])
+    // Categories without a hard limit never wait.
+    await manager.acquire('timer')
+    await new ResourceManager().acquire('timer')
+  })
+
+  test('acquire() rejects with a ResourceLimitError when no room comes within its timeout; the queue forgets it', async () => {
+    const manager = new ResourceManager({ limits: { database: { hard: 1 } } })
+    manager.register('db', noop, { category: ResourceCategory.DATABASE })
+
+    await expect(manager.acquire('database', 30)).rejects.toThrow(
+      'The database category is at its hard limit of 1 live resources: no room after waiting 30 ms in acquire().',
+    )
+    manager.unregister('db')
+    manager.register('db2', noop, { category: ResourceCategory.DATABASE })
+  })
+
+  test('bad limits and bad acquire() arguments are InvalidArgumentErrors naming them', () => {
+    const bad = (limits: unknown) => () => new ResourceManager({ limits: limits as never })
+    expect(bad(3)).toThrow('Option limits must be an object of { soft?, hard? } per category, got 3.')
+    expect(bad({ sockets: { hard: 1 } })).toThrow('Option limits has an unknown category "sockets".')
+    expect(bad({ process: { hard: 0 } })).toThrow(
+      'Option limits.process must hold whole numbers above 0, got {"hard":0}.',
+    )
+    expect(bad({ process: { soft: 1.5 } })).toThrow(/whole numbers above 0/)
+    expect(bad({ process: null })).not.toThrow()
+    expect(bad({ process: { soft: 3, hard: 2 } })).toThrow(
+      'Option limits.process: soft (3) must not be above hard (2).',
+    )
+    expect(() => new ResourceManager({ onSoftLimit: 'warn' as never })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+    )
+    const manager = new ResourceManager()
+    expect(() => manager.acquire('sockets' as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+    )
+    expect(() => manager.acquire('timer', -1)).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+    )
+  })
+})
