@@ -14,3 +14,6 @@ export function compareCorpus(): {
   unmatched: Array<{ type: string; file: string; at: string | undefined }>
 }
 export function printCompare(result: ReturnType<typeof compareCorpus>): void
+
+/** Pids of running processes started by the corpus's never-ending children. */
+export function corpusChildren(): string[]

@@ -49,14 +49,25 @@ function parseAsyncLeaks(output) {
   return leaks
 }
 
-/** Stops the children the corpus leaves when nothing cleans them (the --detectAsyncLeaks run). */
-function stopCorpusChildren() {
+/** Pids of running processes started by the corpus's never-ending children. */
+export function corpusChildren() {
+  const found = []
   for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
     try {
       const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
-      if (cmdline.includes('forever.cjs') || cmdline.includes('setInterval(() => {}, 1000)')) {
-        process.kill(Number(pid), 'SIGKILL')
-      }
+      if (cmdline.includes('forever.cjs') || cmdline.includes('setInterval(() => {}, 1000)')) found.push(pid)
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return found
+}
+
+/** Stops the children the corpus leaves when nothing cleans them (the --detectAsyncLeaks run). */
+function stopCorpusChildren() {
+  for (const pid of corpusChildren()) {
+    try {
+      process.kill(Number(pid), 'SIGKILL')
     } catch {
       // Gone meanwhile.
     }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import type { ReportLeak } from '../../src/report/run-report.js'
-import { compareCorpus } from '../bench/corpus-compare.mjs'
+import { compareCorpus, corpusChildren } from '../bench/corpus-compare.mjs'
 import { runVitest } from './run-vitest.js'
 
 const fixture = 'fixtures/leaks'
@@ -23,21 +23,6 @@ function markers(): string[] {
 }
 
 const where = (leak: ReportLeak) => `${leak.origin?.file}:${leak.origin?.line} ${leak.type}`
-
-/** Processes whose command line mentions the corpus' never-ending children. */
-function corpusChildren(): string[] {
-  const found: string[] = []
-  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
-    try {
-      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ')
-      if (cmdline.includes('forever.cjs') || cmdline.includes('setInterval(() => {}, 1000)'))
-        found.push(`${pid} ${cmdline}`)
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  return found
-}
 
 describe('the leak corpus: one leak per test, of every kind', () => {
   test('each leak is found, attributed to its test (or the file), located at its line, and cleaned', async () => {
