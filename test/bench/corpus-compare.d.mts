@@ -17,3 +17,6 @@ export function printCompare(result: ReturnType<typeof compareCorpus>): void
 
 /** Pids of running processes started by the corpus's never-ending children. */
 export function corpusChildren(): string[]
+
+/** Every `// leak: Type` marker of the corpus: "file:line" -> type. */
+export function markers(): Map<string, string>

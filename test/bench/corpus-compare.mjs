@@ -19,7 +19,7 @@ function vitest(args, env = {}) {
 }
 
 /** Every `// leak: Type` marker of the corpus: "file:line" -> type. */
-function markers() {
+export function markers() {
   const found = new Map()
   for (const name of readdirSync(join(fixture, 'corpus'))) {
     readFileSync(join(fixture, 'corpus', name), 'utf8')

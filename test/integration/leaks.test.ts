@@ -1,26 +1,15 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import type { ReportLeak } from '../../src/report/run-report.js'
-import { compareCorpus, corpusChildren } from '../bench/corpus-compare.mjs'
+import { compareCorpus, corpusChildren, markers } from '../bench/corpus-compare.mjs'
 import { runVitest } from './run-vitest.js'
 
 const fixture = 'fixtures/leaks'
-const root = join(import.meta.dirname, '..', '..', fixture)
 
 /** Every `// leak: Type` marker of the corpus, as "file:line Type". */
-function markers(): string[] {
-  const found: string[] = []
-  for (const name of readdirSync(join(root, 'corpus'))) {
-    const lines = readFileSync(join(root, 'corpus', name), 'utf8').split('\n')
-    lines.forEach((line, index) => {
-      const match = /\/\/ leak: (\w+)/.exec(line)
-      if (match) found.push(`corpus/${name}:${index + 1} ${match[1]}`)
-    })
-  }
-  return found.sort()
-}
+const markerList = () => [...markers()].map(([at, type]) => `${at} ${type}`).sort()
 
 const where = (leak: ReportLeak) => `${leak.origin?.file}:${leak.origin?.line} ${leak.type}`
 
@@ -32,7 +21,7 @@ describe('the leak corpus: one leak per test, of every kind', () => {
     expect(run.code).toBe(1)
     const leaks = run.report?.leaks ?? []
     // Every marker is found exactly once, at its line: origins are the user's line, not Node's or ours.
-    expect(leaks.map(where).sort()).toEqual(markers())
+    expect(leaks.map(where).sort()).toEqual(markerList())
     expect(leaks.every((leak) => leak.action === 'cleaned' && leak.severity === 'error')).toBe(true)
     const byTest = (test: string | null) =>
       leaks.filter((leak) => leak.test === test).map((leak) => leak.type)
