@@ -74,11 +74,8 @@ async function cleanWithin(handle: Handle): Promise<void> {
 function toLeak(handle: Handle, autoClean: boolean): Omit<LeakRecord, 'severity'> & { severity?: 'warning' } {
   let kind = handle.kind
   const origin = firstUserFrame(handle.stack?.stack)
-  // An agent's idle socket, or an unref'd socket opened by no user code (fetch's pool): by design.
-  const pooled =
-    kind === socketKind &&
-    (isPooledIdle(handle) ||
-      (origin === null && !(handle.target as { _handle?: { hasRef?(): boolean } })._handle?.hasRef?.()))
+  // An HTTP agent's idle keep-alive socket: its pool's design, a warning at most.
+  const pooled = isPooledSocket(handle)
   if (pooled) kind = keepAliveSocketKind
   return {
     category: kind.category,

@@ -72,19 +72,19 @@ function baselineAcceptance(entries: readonly BaselineEntry[], acceptAll: boolea
   }
 }
 
+/** Drops an earlier attempt's record: a retried test keeps its last attempt's only, like its result. */
+function clearRecord(task: TaskLike): void {
+  const meta = task.meta as Record<string, unknown>
+  if (META_KEY in meta) delete meta[META_KEY]
+}
+
 /** Records what a scope did and left on its task, and fails it when something is wrong. */
 async function finish(slot: ScopeSlot, task: TaskLike): Promise<void> {
   const record = await finishSlot(slot, detection, task.filepath ?? task.file?.filepath, task.fullName)
-  const meta = task.meta
-  const entries = meta as Record<string, unknown>
-  // A retried test keeps the record of its last attempt only, like its result.
-  if (record === undefined) {
-    if (META_KEY in entries) delete entries[META_KEY]
-    return
-  }
+  if (record === undefined) return clearRecord(task)
   const root = inject('testkitRoot') ?? process.cwd()
   accepts?.(record, task, root)
-  entries[META_KEY] = record
+  ;(task.meta as Record<string, unknown>)[META_KEY] = record
   if (hasErrors(record)) throw new TestkitScopeError(record, root)
 }
 
@@ -102,12 +102,8 @@ function testHook(settings: ScopeSettings): RawAroundEach {
         setTestSlot(undefined)
       }
     }
-    // Hot path: a test that registered and created nothing has nothing to finish (a retry's earlier
-    // record is dropped, as finish() would).
-    if (slot.scope === undefined && slot.handles === undefined) {
-      if (META_KEY in task.meta) delete (task.meta as Record<string, unknown>)[META_KEY]
-      return
-    }
+    // Hot path: a test that registered and created nothing has nothing to finish.
+    if (slot.scope === undefined && slot.handles === undefined) return clearRecord(task)
     await finish(slot, task)
   }
 }
