@@ -4,6 +4,7 @@ import type { FSWatcher, StatWatcher } from 'node:fs'
 import type { FileHandle } from 'node:fs/promises'
 import type { Server, Socket } from 'node:net'
 import type { Worker } from 'node:worker_threads'
+import { realTimers } from '../core/timers.js'
 import { stopProcessTree } from '../helpers/process.js'
 import type { HandleKind } from './handle.js'
 
@@ -11,24 +12,20 @@ interface TimerInternals {
   _destroyed?: boolean
 }
 
-// Saved before any test can swap them (vi.useFakeTimers) or the detector patches them.
-const clear = { timeout: globalThis.clearTimeout, interval: globalThis.clearInterval }
-
 export const timeoutKind: HandleKind<NodeJS.Timeout> = {
   type: 'Timeout',
   category: 'timer',
   // hasRef() stays true after a timer fired or was cleared; _destroyed does not.
   isAlive: (timer) => (timer as TimerInternals)._destroyed === false,
-  clean: (timer) => clear.timeout(timer),
+  // The saved real function (not the global a test may have faked); in Node it clears intervals too.
+  clean: (timer) => realTimers().clearTimeout(timer),
   describe: () => 'A setTimeout() timer was still pending when the test ended.',
   hint: 'clear it (clearTimeout) or await it before the test ends, or create it with useTimeout().',
 }
 
 export const intervalKind: HandleKind<NodeJS.Timeout> = {
+  ...timeoutKind,
   type: 'Interval',
-  category: 'timer',
-  isAlive: (timer) => (timer as TimerInternals)._destroyed === false,
-  clean: (timer) => clear.interval(timer),
   describe: () => 'A setInterval() timer was still running when the test ended.',
   hint: 'clear it with clearInterval() in the test or afterEach, or create it with useInterval().',
 }
