@@ -35,6 +35,23 @@ export interface TestkitOptions {
    * none. Default 'testkit-baseline.json'. `TESTKIT_UPDATE_BASELINE=1` writes it from a run.
    */
   baseline?: string | false
+  /**
+   * `TESTKIT_MONITOR`: what the figures of each test and file (heap, descriptors, child processes,
+   * cleanup time) do when they cross a threshold below: fail the test, warn, or 'off' to take no
+   * figures at all. Default 'warn'.
+   */
+  monitor?: LeakPolicy
+  /** `TESTKIT_HEAP_GROWTH`: MB a file's heap may grow across its tests, after a full GC; false for no check. Default 50. */
+  heapGrowth?: number | false
+  /** `TESTKIT_SLOW_CLEANUP`: ms a test's (or file's) cleanup may take before it is reported; false for no check. Default 1,000. */
+  slowCleanup?: number | false
+  /** `TESTKIT_CHILD_CPU`: CPU ms the child processes one test started may use; false for no check. Default false. */
+  childCpu?: number | false
+  /**
+   * `TESTKIT_NEAR_LIMIT`: share (0 to 1) of the open-files or processes limit at which the run is
+   * warned, naming the tests that hold the most. Default 0.8.
+   */
+  nearLimit?: number
 }
 
 /** Options with every default filled in and every environment variable applied. */
@@ -49,6 +66,12 @@ export interface ResolvedOptions {
   baseline: string | false
   /** From `TESTKIT_UPDATE_BASELINE`: every leak is accepted, and the reporter writes the baseline. */
   updateBaseline: boolean
+  monitor: LeakPolicy
+  /** In MB; undefined: no check. */
+  heapGrowth: number | undefined
+  slowCleanup: number | undefined
+  childCpu: number | undefined
+  nearLimit: number
 }
 
 const policies: readonly LeakPolicy[] = ['fail', 'warn', 'off']
@@ -64,6 +87,33 @@ function positive(option: string, value: unknown): number {
     invalid(option, value, 'a positive number of milliseconds')
   }
   return number
+}
+
+/** A threshold: a positive number, or false (`'false'` or `'off'` from the environment) for no check. */
+function threshold(
+  option: string,
+  variable: string,
+  env: NodeJS.ProcessEnv,
+  value: unknown,
+  fallback: number | undefined,
+): number | undefined {
+  const raw = env[variable] || value
+  if (raw === undefined) return fallback
+  if (raw === false || raw === 'false' || raw === 'off') return undefined
+  const name = env[variable] ? `${option} (from ${variable})` : option
+  const number = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw
+  if (typeof number !== 'number' || !Number.isFinite(number) || number <= 0) {
+    invalid(name, raw, 'a positive number, or false for no check')
+  }
+  return number
+}
+
+function policy(option: string, variable: string, env: NodeJS.ProcessEnv, value: unknown): LeakPolicy {
+  const chosen = env[variable] || value || (option === 'monitor' ? 'warn' : 'fail')
+  if (!policies.includes(chosen as LeakPolicy)) {
+    invalid(env[variable] ? `${option} (from ${variable})` : option, chosen, "one of 'fail', 'warn', 'off'")
+  }
+  return chosen as LeakPolicy
 }
 
 function ignoreRules(value: unknown): IgnoreRule[] {
@@ -89,10 +139,7 @@ export function resolveOptions(
   env: NodeJS.ProcessEnv = process.env,
 ): ResolvedOptions {
   if (options === null || typeof options !== 'object') invalid('options', options, 'an object')
-  const leaks = env.TESTKIT_LEAKS || options.leaks || 'fail'
-  if (!policies.includes(leaks as LeakPolicy)) {
-    invalid(env.TESTKIT_LEAKS ? 'leaks (from TESTKIT_LEAKS)' : 'leaks', leaks, "one of 'fail', 'warn', 'off'")
-  }
+  const leaks = policy('leaks', 'TESTKIT_LEAKS', env, options.leaks)
   const timeout = env.TESTKIT_CLEANUP_TIMEOUT || options.cleanupTimeout
   const budget = env.TESTKIT_CLEANUP_BUDGET || options.cleanupBudget
   const report = env.TESTKIT_REPORT ?? options.report ?? '.testkit/report.json'
@@ -116,8 +163,21 @@ export function resolveOptions(
   if (update !== undefined && !['1', '0', 'true', 'false', ''].includes(update)) {
     invalid('TESTKIT_UPDATE_BASELINE', update, "'1' or '0'")
   }
+  const nearLimit = threshold('nearLimit', 'TESTKIT_NEAR_LIMIT', env, options.nearLimit, 0.8)
+  if (nearLimit === undefined || nearLimit > 1) {
+    invalid(
+      'nearLimit',
+      env.TESTKIT_NEAR_LIMIT || options.nearLimit,
+      'a share of the limit above 0, at most 1',
+    )
+  }
   return {
-    leaks: leaks as LeakPolicy,
+    leaks,
+    monitor: policy('monitor', 'TESTKIT_MONITOR', env, options.monitor),
+    heapGrowth: threshold('heapGrowth', 'TESTKIT_HEAP_GROWTH', env, options.heapGrowth, 50),
+    slowCleanup: threshold('slowCleanup', 'TESTKIT_SLOW_CLEANUP', env, options.slowCleanup, 1000),
+    childCpu: threshold('childCpu', 'TESTKIT_CHILD_CPU', env, options.childCpu, undefined),
+    nearLimit,
     autoClean: autoClean === true || autoClean === 'true' || autoClean === '1',
     leakSettle: settle === undefined ? 100 : positive('leakSettle', settle),
     baseline: baseline === 'false' ? false : baseline,

@@ -1,6 +1,6 @@
-import { setFlagsFromString, writeHeapSnapshot } from 'node:v8'
-import { runInNewContext } from 'node:vm'
+import { writeHeapSnapshot } from 'node:v8'
 import { InvalidArgumentError, TestkitError } from '../core/errors.js'
+import { collector } from './gc.js'
 
 export interface HeapGrowthOptions {
   /** Measured runs of `fn`. Default 10. */
@@ -39,14 +39,6 @@ export class HeapGrowthError extends TestkitError {
     this.result = result
     this.snapshot = snapshot
   }
-}
-
-/** A full garbage collection: global.gc under --expose-gc, else V8's gc obtained through a fresh context. */
-function collector(): () => void {
-  const exposed = (globalThis as { gc?: () => void }).gc
-  if (typeof exposed === 'function') return exposed
-  setFlagsFromString('--expose-gc')
-  return runInNewContext('gc') as () => void
 }
 
 function count(name: string, value: number, min: number): number {

@@ -1,30 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { allProcesses } from '../helpers/process-tree.js'
 import { nodeSource, type PlatformSource, PortableMonitor } from './portable.js'
+import { procFields as fields, readProc as read, softLimit } from './proc.js'
 import type { ChildInfo, CpuUsage, MemoryUsage, ProcessInfo, SystemLimits } from './types.js'
 
 // cgroup v1 writes "no limit" as a huge number (2^63 rounded down to a page), v2 as "max".
 const UNLIMITED = 2 ** 60
-
-// Synchronous on purpose: a /proc or cgroup file is generated in memory, and one read costs a few
-// microseconds where the thread-pool round trips of an async read cost hundreds.
-function read(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8')
-  } catch {
-    return undefined
-  }
-}
-
-/** `Key:   123 kB` lines of /proc files, as bytes (or plain numbers without a unit). */
-function fields(text: string | undefined): Map<string, number> {
-  const found = new Map<string, number>()
-  for (const line of text?.split('\n') ?? []) {
-    const match = /^([\w()]+):\s+(\d+)(\s+kB)?/.exec(line)
-    if (match) found.set(match[1]!, Number(match[2]) * (match[3] ? 1024 : 1))
-  }
-  return found
-}
 
 const limitOf = (text: string | undefined): number | null => {
   const value = text?.trim()
@@ -84,13 +65,6 @@ function cgroupCpuQuota(): number | null {
   const quota = Number((cpu && read(`${cpu}/cpu.cfs_quota_us`)) ?? -1)
   const period = Number((cpu && read(`${cpu}/cpu.cfs_period_us`)) ?? 0)
   return quota > 0 && period > 0 ? quota / period : null
-}
-
-/** The soft limit of a /proc/self/limits row, or null when unlimited. */
-function softLimit(limits: string | undefined, name: string): number | null {
-  const line = limits?.split('\n').find((row) => row.startsWith(name))
-  const soft = line?.slice(name.length).trim().split(/\s+/)[0]
-  return soft === undefined || soft === 'unlimited' ? null : Number(soft)
 }
 
 /**

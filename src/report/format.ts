@@ -26,6 +26,7 @@ export function scopeFailureMessage(record: ScopeRecord, root?: string): string 
   const lines = [
     ...record.cleanupErrors.filter((f) => f.severity === 'error').map(failureLine),
     ...record.leaks.filter((l) => l.severity === 'error').map((leak) => `leak: ${leakLine(leak, root)}`),
+    ...(record.findings ?? []).filter((f) => f.severity === 'error').map((f) => `${f.kind}: ${f.message}`),
   ]
   const count = lines.length
   return `testkit: ${count} problem${count === 1 ? '' : 's'} left by this test\n${lines.map((l) => `  - ${l}`).join('\n')}`
@@ -35,7 +36,8 @@ export function scopeFailureMessage(record: ScopeRecord, root?: string): string 
 export function hasErrors(record: ScopeRecord): boolean {
   return (
     record.cleanupErrors.some((f) => f.severity === 'error') ||
-    record.leaks.some((l) => l.severity === 'error')
+    record.leaks.some((l) => l.severity === 'error') ||
+    (record.findings?.some((f) => f.severity === 'error') ?? false)
   )
 }
 

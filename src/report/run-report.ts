@@ -1,7 +1,14 @@
 import { relative, sep } from 'node:path'
 import type { SourceLocation } from '../core/types.js'
 import type { BaselineEntry } from './baseline.js'
-import type { CleanupFailureRecord, LeakRecord, ScopeRecord, Severity } from './model.js'
+import type {
+  CleanupFailureRecord,
+  LeakRecord,
+  MonitorFinding,
+  ScopeMetrics,
+  ScopeRecord,
+  Severity,
+} from './model.js'
 
 /** A leak in the JSON report. */
 export interface ReportLeak extends Omit<LeakRecord, 'origin'> {
@@ -18,6 +25,12 @@ export interface ReportCleanupError extends CleanupFailureRecord {
   test: string | null
 }
 
+/** A figure over its threshold in the JSON report. */
+export interface ReportFinding extends MonitorFinding {
+  file: string
+  test: string | null
+}
+
 /** Per-scope figures in the JSON report. */
 export interface ReportScopeMetrics {
   file: string
@@ -26,6 +39,8 @@ export interface ReportScopeMetrics {
   resources: number
   /** Milliseconds its cleanup took. */
   cleanupMs: number
+  /** The monitor's figures, or null when it did not run (`monitor: 'off'`, concurrent tests). */
+  metrics: ScopeMetrics | null
 }
 
 /** The JSON report, `schemaVersion: 1`; documented in the README. */
@@ -44,9 +59,18 @@ export interface JsonReport {
     runMs: number
     /** cleanupMs / runMs, 0 when the run took no time. */
     cleanupShare: number
+    /** Figures over their thresholds. */
+    findings: number
+    /** Ms testkit's own setup and hooks took in all files (registered cleanups excluded); null when unmonitored. */
+    testkitMs: number | null
+    /** testkitMs over the files' whole time in the workers (setup, import, tests and hooks). */
+    testkitShare: number | null
+    /** The most heap testkit's setup added in one file, bytes; null when unmonitored. */
+    testkitHeap: number | null
   }
   leaks: ReportLeak[]
   cleanupErrors: ReportCleanupError[]
+  findings: ReportFinding[]
   tests: ReportScopeMetrics[]
   slowestCleanups: Array<{ file: string; test: string | null; resourceId: string; ms: number }>
   /** The baseline of accepted leaks, when one is configured. */
@@ -67,6 +91,7 @@ export class RunReport {
   readonly root: string
   readonly #leaks: ReportLeak[] = []
   readonly #cleanupErrors: ReportCleanupError[] = []
+  readonly #findings: ReportFinding[] = []
   readonly #scopes: ReportScopeMetrics[] = []
   readonly #slowest: JsonReport['slowestCleanups'] = []
   #tests = 0
@@ -94,16 +119,27 @@ export class RunReport {
       this.#leaks.push({ ...leak, file: at, test, origin })
     }
     for (const failure of record.cleanupErrors) this.#cleanupErrors.push({ ...failure, file: at, test })
-    this.#scopes.push({ file: at, test, resources: record.resources, cleanupMs: record.cleanupMs })
+    for (const finding of record.findings ?? []) this.#findings.push({ ...finding, file: at, test })
+    const { resources, cleanupMs, metrics = null } = record
+    this.#scopes.push({ file: at, test, resources, cleanupMs, metrics })
     for (const [resourceId, ms] of record.slowest) this.#slowest.push({ file: at, test, resourceId, ms })
   }
 
-  /** Everything collected, as the versioned JSON report. */
-  toJSON(runMs: number): JsonReport {
+  /**
+   * Everything collected, as the versioned JSON report. `runMs`: the files' tests and hooks;
+   * `filesMs`: the files' whole time in the workers (setup, import and tests), for testkit's share.
+   */
+  toJSON(runMs: number, filesMs = runMs): JsonReport {
     const count = (severity: Severity) =>
-      this.#leaks.filter((l) => l.severity === severity).length +
-      this.#cleanupErrors.filter((f) => f.severity === severity).length
+      [this.#leaks, this.#cleanupErrors, this.#findings].reduce(
+        (sum, list) => sum + list.filter((item) => item.severity === severity).length,
+        0,
+      )
     const cleanupMs = this.#scopes.reduce((sum, scope) => sum + scope.cleanupMs, 0)
+    // A file's figures include its tests' share of testkit's time.
+    const files = this.#scopes.filter((scope) => scope.test === null && scope.metrics !== null)
+    const testkitMs = files.length > 0 ? files.reduce((sum, f) => sum + (f.metrics?.testkitMs ?? 0), 0) : null
+    const testkitHeap = files.length > 0 ? Math.max(...files.map((f) => f.metrics?.testkitHeap ?? 0)) : null
     return {
       schemaVersion: 1,
       summary: {
@@ -116,9 +152,14 @@ export class RunReport {
         cleanupMs,
         runMs,
         cleanupShare: runMs > 0 ? cleanupMs / runMs : 0,
+        findings: this.#findings.length,
+        testkitMs,
+        testkitShare: testkitMs === null ? null : filesMs > 0 ? testkitMs / filesMs : 0,
+        testkitHeap,
       },
       leaks: this.#leaks,
       cleanupErrors: this.#cleanupErrors,
+      findings: this.#findings,
       tests: this.#scopes,
       slowestCleanups: [...this.#slowest].sort((a, b) => b.ms - a.ms).slice(0, 5),
     }

@@ -1,6 +1,6 @@
 import chalk from 'chalk'
 import { failureLine } from './format.js'
-import type { JsonReport, ReportCleanupError, ReportLeak } from './run-report.js'
+import type { JsonReport, ReportCleanupError, ReportFinding, ReportLeak } from './run-report.js'
 
 /** Colour level from the environment: FORCE_COLOR wins (as in Node), then NO_COLOR, then the TTY. */
 export function colorLevel(env: NodeJS.ProcessEnv, isTTY: boolean): 0 | 1 | 2 | 3 {
@@ -28,6 +28,31 @@ function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
   return groups
 }
 
+const mb = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(1)} MB`
+
+/** The run's figures in one line: peaks and totals the monitor took, and testkit's own cost. */
+function figuresLine(report: JsonReport): string | undefined {
+  const { summary } = report
+  if (summary.testkitMs === null) return undefined
+  const scopes = report.tests.filter((scope) => scope.metrics !== null)
+  const files = scopes.filter((scope) => scope.test === null)
+  const peak = (values: number[]) => (values.length > 0 ? Math.max(...values) : 0)
+  const parts = [
+    `peak RSS ${mb(peak(scopes.map((s) => s.metrics?.rss ?? 0)))}`,
+    `largest heap growth of a file ${mb(peak(files.map((f) => f.metrics?.heapDelta ?? 0)))}`,
+  ]
+  const fds = scopes.flatMap((s) => (s.metrics?.fds ? [s.metrics.fds.after] : []))
+  if (fds.length > 0) parts.push(`most descriptors open ${peak(fds)}`)
+  const children = files.reduce((sum, f) => sum + (f.metrics?.children ?? 0), 0)
+  if (children > 0) {
+    const cpu = files.reduce((sum, f) => sum + (f.metrics?.childCpuMs ?? 0), 0)
+    parts.push(`${children} child process${children === 1 ? '' : 'es'} using ${ms(cpu)} of CPU`)
+  }
+  const share = `${((summary.testkitShare ?? 0) * 100).toFixed(1)}% of the files' time in the workers`
+  const heap = summary.testkitHeap ? `, ~${Math.ceil(summary.testkitHeap / 1024)} KB of heap per file` : ''
+  return `Figures: ${parts.join(', ')}. testkit itself: ${ms(summary.testkitMs)} (${share})${heap}.`
+}
+
 /** The end-of-run summary: one line when all is clean, else findings grouped by category. */
 export function renderSummary(report: JsonReport, level: 0 | 1 | 2 | 3, reportPath?: string): string {
   const c = new chalk.Instance({ level })
@@ -35,8 +60,10 @@ export function renderSummary(report: JsonReport, level: 0 | 1 | 2 | 3, reportPa
   const share = `${(summary.cleanupShare * 100).toFixed(1)}% of the run`
   const cost = `${summary.resources} resource${summary.resources === 1 ? '' : 's'} registered, cleanup took ${ms(summary.cleanupMs)} (${share})`
   const baseline = baselineLines(report, c)
-  if (summary.leaks === 0 && summary.cleanupErrors === 0) {
-    return [`${c.green('testkit')} no leaks, no cleanup failures: ${cost}`, ...baseline].join('\n')
+  const figures = figuresLine(report)
+  if (summary.leaks === 0 && summary.cleanupErrors === 0 && summary.findings === 0) {
+    const clean = `${c.green('testkit')} no leaks, no cleanup failures, no figure over its threshold: ${cost}`
+    return [clean, ...(figures ? [c.dim(figures)] : []), ...baseline].join('\n')
   }
   const mark = (severity: string) => (severity === 'error' ? c.red('✗') : c.yellow('!'))
   const lines = [
@@ -68,12 +95,23 @@ export function renderSummary(report: JsonReport, level: 0 | 1 | 2 | 3, reportPa
       }
     }
   }
+  if (report.findings.length > 0) {
+    lines.push('', c.bold('Figures over their thresholds'))
+    for (const [kind, findings] of groupBy<ReportFinding>(report.findings, (f) => f.kind)) {
+      lines.push(`  ${c.cyan(kind)}`)
+      for (const finding of findings) {
+        lines.push(`    ${mark(finding.severity)} ${where(finding)}`)
+        lines.push(`      ${finding.message}`)
+      }
+    }
+  }
   if (report.slowestCleanups.length > 0) {
     lines.push('', c.bold('Slowest cleanups'))
     for (const slow of report.slowestCleanups)
       lines.push(`  ${ms(slow.ms).padStart(9)}  ${slow.resourceId}  ${c.dim(where(slow))}`)
   }
   lines.push('', `Cleanup: ${cost}.`)
+  if (figures) lines.push(figures)
   if (reportPath) lines.push(`JSON report: ${reportPath}`)
   lines.push(...baseline)
   return lines.join('\n')
@@ -126,6 +164,15 @@ export function githubAnnotations(report: JsonReport): string[] {
         leak.origin?.line,
         `testkit: ${leak.type} leaked`,
         `${where(leak)}: ${leak.message} Fix: ${leak.hint}`,
+      ),
+    ),
+    ...report.findings.map((finding) =>
+      annotation(
+        finding.severity,
+        finding.file,
+        undefined,
+        `testkit: ${finding.kind}`,
+        `${where(finding)}: ${finding.message}`,
       ),
     ),
     ...report.cleanupErrors.map((failure) =>

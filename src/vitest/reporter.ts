@@ -55,8 +55,16 @@ export default class TestkitReporter implements Reporter {
     const root = vitest.config.root
     const report = new RunReport(root)
     let runMs = 0
+    let filesMs = 0
     for (const module of testModules) {
-      runMs += module.diagnostic().duration
+      const time = module.diagnostic()
+      runMs += time.duration
+      filesMs +=
+        time.duration +
+        time.setupDuration +
+        time.collectDuration +
+        time.prepareDuration +
+        time.environmentSetupDuration
       const fileRecord = module.meta()[META_KEY as never] as ScopeRecord | undefined
       if (fileRecord) report.add(module.moduleId, null, fileRecord)
       for (const test of module.children.allTests()) {
@@ -65,7 +73,7 @@ export default class TestkitReporter implements Reporter {
         if (record) report.add(module.moduleId, test.fullName, record)
       }
     }
-    const json = report.toJSON(runMs)
+    const json = report.toJSON(runMs, filesMs)
     if (options.baseline !== false)
       json.baseline = this.#baseline(report, resolve(root, options.baseline), json, options.updateBaseline)
     let written: string | undefined

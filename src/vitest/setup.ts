@@ -1,10 +1,13 @@
+import { getHeapStatistics } from 'node:v8'
 import * as vitest from 'vitest'
 import { afterAll, beforeEach, inject } from 'vitest'
 import { fromTransport, resolveOptions, type TransportedOptions } from '../config/options.js'
-import { type DetectionSettings, finishSlot, installDetection } from '../detect/index.js'
+import { installDetection } from '../detect/index.js'
+import { monitorSettings, type ScopeMark, ScopeMonitor } from '../monitor/scope-monitor.js'
 import { type BaselineEntry, BaselineMatcher } from '../report/baseline.js'
 import { hasErrors, TestkitScopeError } from '../report/format.js'
 import type { ScopeRecord } from '../report/model.js'
+import { endScope, type ScopeEnding } from '../scope/finish.js'
 import {
   newSlot,
   runInSlot,
@@ -48,7 +51,9 @@ interface HookCollector {
 // Vitest reads an around hook's timeout from this property; 0 means none (our cleanup has its own).
 const AROUND_TIMEOUT = Symbol.for('VITEST_AROUND_TIMEOUT')
 
-let detection: DetectionSettings | undefined
+const ending: ScopeEnding = { detection: undefined, monitor: undefined }
+/** What loading and installing testkit cost this file: ms, and bytes of heap. */
+let setupCost = { ms: 0, heap: 0 }
 /** Accepts the leaks the baseline lists; under TESTKIT_UPDATE_BASELINE, every leak. */
 let accepts: ((record: ScopeRecord, task: TaskLike, root: string) => void) | undefined
 
@@ -79,8 +84,8 @@ function clearRecord(task: TaskLike): void {
 }
 
 /** Records what a scope did and left on its task, and fails it when something is wrong. */
-async function finish(slot: ScopeSlot, task: TaskLike): Promise<void> {
-  const record = await finishSlot(slot, detection, task.filepath ?? task.file?.filepath, task.fullName)
+async function finish(slot: ScopeSlot, task: TaskLike, mark: ScopeMark | undefined): Promise<void> {
+  const record = await endScope(slot, ending, mark, task.filepath ?? task.file?.filepath, task.fullName)
   if (record === undefined) return clearRecord(task)
   const root = inject('testkitRoot') ?? process.cwd()
   accepts?.(record, task, root)
@@ -91,6 +96,8 @@ async function finish(slot: ScopeSlot, task: TaskLike): Promise<void> {
 function testHook(settings: ScopeSettings): RawAroundEach {
   return async (runTest, { task }) => {
     const slot = newSlot('test', settings)
+    // Concurrent tests share the process's figures: the file's cover them.
+    const mark = task.concurrent ? undefined : ending.monitor?.begin()
     if (task.concurrent) {
       // Concurrent tests overlap: only an async context tells them apart.
       await runInSlot(slot, runTest)
@@ -102,20 +109,21 @@ function testHook(settings: ScopeSettings): RawAroundEach {
         setTestSlot(undefined)
       }
     }
-    // Hot path: a test that registered and created nothing has nothing to finish.
-    if (slot.scope === undefined && slot.handles === undefined) return clearRecord(task)
-    await finish(slot, task)
+    // Hot path: a test that registered and created nothing, unmonitored, has nothing to finish.
+    if (mark === undefined && slot.scope === undefined && slot.handles === undefined) return clearRecord(task)
+    await finish(slot, task, mark)
   }
 }
 
 function fileHook(fileSlot: ScopeSlot): RawAroundAll {
   return async (runSuite, suite) => {
+    const mark = ending.monitor?.beginFile(setupCost)
     try {
       await runSuite()
     } finally {
       setFileSlot(undefined)
     }
-    await finish(fileSlot, suite)
+    await finish(fileSlot, suite, mark)
   }
 }
 
@@ -140,17 +148,19 @@ function installAroundHooks(settings: ScopeSettings, fileSlot: ScopeSlot): boole
  * runs last (the default 'stack' order). Concurrent tests of one file cannot be told apart here.
  */
 function installLegacyHooks(settings: ScopeSettings, fileSlot: ScopeSlot): void {
+  const fileMark = ending.monitor?.beginFile(setupCost)
   beforeEach(({ task, onTestFinished }) => {
     const slot = newSlot('test', settings)
+    const mark = ending.monitor?.begin()
     setTestSlot(slot)
     onTestFinished(async () => {
       setTestSlot(undefined)
-      await finish(slot, task)
+      await finish(slot, task, mark)
     })
   })
   const finishFile = async (suite: TaskLike) => {
     setFileSlot(undefined)
-    await finish(fileSlot, suite)
+    await finish(fileSlot, suite, fileMark)
   }
   // These versions pass the suite as the first argument.
   afterAll(((suite: TaskLike) => finishFile(suite)) as unknown as Parameters<typeof afterAll>[0], 0)
@@ -159,18 +169,27 @@ function installLegacyHooks(settings: ScopeSettings, fileSlot: ScopeSlot): void 
 /**
  * Wires scopes into Vitest for the test file being set up: one scope per test (cleaned after its
  * afterEach hooks, fixtures and onTestFinished callbacks) and one for the file (cleaned after its
- * afterAll hooks). Runs in the setup file, once per test file.
+ * afterAll hooks). Runs in the setup file, once per test file. `started`: when the setup entry began
+ * loading this module (performance.now()) and the heap then, to report testkit's own cost.
  */
-export function installVitestScopes(): void {
+export function installVitestScopes(started?: { at: number; heap: number }): void {
   const provided = inject('testkitOptions')
   const options = provided ? fromTransport(provided) : resolveOptions()
   const settings = settingsFor(options)
-  if (options.leaks !== 'off') {
-    installDetection()
-    detection = { autoClean: options.autoClean, settleMs: options.leakSettle }
-  }
+  const monitor = monitorSettings(options)
+  ending.monitor = monitor && new ScopeMonitor(monitor)
+  // The monitor counts the child processes and FileHandles of a test through the same patches.
+  if (options.leaks !== 'off' || monitor) installDetection()
+  ending.detection =
+    options.leaks === 'off' ? undefined : { autoClean: options.autoClean, settleMs: options.leakSettle }
   accepts = baselineAcceptance(inject('testkitBaseline') ?? [], options.updateBaseline)
   const fileSlot = newSlot('file', settings)
   setFileSlot(fileSlot)
+  if (started) {
+    setupCost = {
+      ms: performance.now() - started.at,
+      heap: Math.max(0, getHeapStatistics().used_heap_size - started.heap),
+    }
+  }
   if (!installAroundHooks(settings, fileSlot)) installLegacyHooks(settings, fileSlot)
 }

@@ -18,7 +18,7 @@ export function install(work) {
   mkdirSync(target, { recursive: true })
   cpSync(join(root, 'dist'), join(target, 'dist'), { recursive: true })
   cpSync(join(root, 'package.json'), join(target, 'package.json'))
-  for (const dependency of ['vitest', 'signal-exit', 'tmp-promise', 'tmp', 'chalk']) {
+  for (const dependency of ['vitest', 'signal-exit', 'tmp-promise', 'tmp', 'chalk', 'pidusage']) {
     symlinkSync(join(root, 'node_modules', dependency), join(work, 'node_modules', dependency))
   }
 }

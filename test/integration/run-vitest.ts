@@ -30,18 +30,39 @@ function plainEnv(): NodeJS.ProcessEnv {
   return env
 }
 
-/** Runs `vitest run` in a project folder (relative to the repository root), as a user would, with a JSON report path. */
+/**
+ * Limits the run gets: open files (`ulimit -n`, hard and soft, since Node raises its soft limit to the
+ * hard one at start) and processes (`ulimit -S -u`).
+ */
+export interface RunLimits {
+  files?: number
+  processes?: number
+}
+
+/**
+ * Runs `vitest run` in a project folder (relative to the repository root), as a user would, with a
+ * JSON report path; under lowered soft limits when `limits` is given.
+ */
 export function runVitest(
   project: string,
   args: string[] = [],
   env: Record<string, string> = {},
+  limits: RunLimits = {},
 ): Promise<VitestRun> {
   const work = mkdtempSync(join(tmpdir(), 'testkit-run-'))
   const reportPath = join(work, 'report.json')
   return new Promise((resolve, reject) => {
+    const ulimit = [
+      limits.files === undefined ? '' : `ulimit -n ${limits.files}; `,
+      limits.processes === undefined ? '' : `ulimit -S -u ${limits.processes}; `,
+    ].join('')
+    const [command, commandArgs] =
+      ulimit === ''
+        ? [process.execPath, [vitestBin, 'run', ...args]]
+        : ['bash', ['-c', `${ulimit}exec "$0" "$@"`, process.execPath, vitestBin, 'run', ...args]]
     execFile(
-      process.execPath,
-      [vitestBin, 'run', ...args],
+      command,
+      commandArgs,
       {
         cwd: join(root, project),
         timeout: 120_000,

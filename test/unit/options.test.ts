@@ -25,3 +25,39 @@ test('a bad autoClean or leakSettle names the option and what it must be', () =>
     /testkit option "leakSettle" must be a positive number of milliseconds, got -5/,
   )
 })
+
+test('monitoring defaults: warnings, 50 MB of heap a file, 1 s of cleanup, no child CPU limit, 80% of a limit', () => {
+  expect(resolveOptions({}, {})).toMatchObject({
+    monitor: 'warn',
+    heapGrowth: 50,
+    slowCleanup: 1000,
+    childCpu: undefined,
+    nearLimit: 0.8,
+  })
+})
+
+test('monitoring thresholds come from the environment first, and false or off turns one off', () => {
+  const env = { TESTKIT_MONITOR: 'fail', TESTKIT_HEAP_GROWTH: 'off', TESTKIT_CHILD_CPU: '500', TESTKIT_NEAR_LIMIT: '0.9' }
+
+  expect(resolveOptions({ monitor: 'off', heapGrowth: 10, slowCleanup: false, childCpu: 100 }, env)).toMatchObject({
+    monitor: 'fail',
+    heapGrowth: undefined,
+    slowCleanup: undefined,
+    childCpu: 500,
+    nearLimit: 0.9,
+  })
+})
+
+test('a bad monitoring option names the option, where it came from and what it must be', () => {
+  expect(() => resolveOptions({ monitor: 'loud' as never })).toThrow(
+    `testkit option "monitor" must be one of 'fail', 'warn', 'off', got "loud".`,
+  )
+  expect(() => resolveOptions({}, { TESTKIT_HEAP_GROWTH: 'lots' })).toThrow(
+    'testkit option "heapGrowth (from TESTKIT_HEAP_GROWTH)" must be a positive number, or false for no check, got "lots".',
+  )
+  expect(() => resolveOptions({ slowCleanup: 0 })).toThrow(/"slowCleanup" must be a positive number/)
+  expect(() => resolveOptions({ nearLimit: 1.5 })).toThrow(
+    'testkit option "nearLimit" must be a share of the limit above 0, at most 1, got 1.5.',
+  )
+  expect(() => resolveOptions({ nearLimit: false as never })).toThrow(/"nearLimit" must be a share/)
+})

@@ -1,0 +1,356 @@
+import { readdirSync } from 'node:fs'
+import { getHeapStatistics } from 'node:v8'
+import { isMainThread } from 'node:worker_threads'
+import type { ResolvedOptions } from '../config/options.js'
+import type { Handle } from '../detect/handle.js'
+import type { LeakRecord, MonitorFinding, ScopeMetrics, ScopeRecord, Severity } from '../report/model.js'
+import { matchesRule, type ScopeSlot } from '../scope/state.js'
+import { type ChildUsage, childUsage } from './children.js'
+import { descriptors, isHeldFile, opened } from './descriptors.js'
+import { collector, exposedGc } from './gc.js'
+import { procCpu, procFields, readProc, softLimit } from './proc.js'
+
+const MB = 1024 * 1024
+
+/** What the monitor checks, from the resolved options. */
+export interface MonitorSettings {
+  severity: Severity
+  heapGrowthBytes: number | undefined
+  slowCleanupMs: number | undefined
+  childCpuMs: number | undefined
+  nearLimit: number
+}
+
+/** The monitor's settings, or undefined under `monitor: 'off'`. */
+export function monitorSettings(options: ResolvedOptions): MonitorSettings | undefined {
+  if (options.monitor === 'off') return undefined
+  return {
+    severity: options.monitor === 'fail' ? 'error' : 'warning',
+    heapGrowthBytes: options.heapGrowth === undefined ? undefined : options.heapGrowth * MB,
+    slowCleanupMs: options.slowCleanup,
+    childCpuMs: options.childCpu,
+    nearLimit: options.nearLimit,
+  }
+}
+
+/** A scope's figures when it started. Hot path: one per test. */
+export interface ScopeMark {
+  readonly heap: number
+  readonly handles: number
+  readonly fds: readonly string[]
+  /** Ms testkit spent on the scope before its end (its setup, for a file). */
+  readonly ownMs: number
+  /** Files: the CPU ms of reaped children at the start. */
+  readonly childCpu?: number
+  /** Files: bytes of heap testkit's setup added. */
+  readonly setupHeap?: number
+}
+
+/** Taken before a scope's cleanup, which ends its children. */
+export interface BeforeCleanup {
+  /** Child processes the scope started. */
+  started: number
+  /** Those still running, and what they use. */
+  running: number[]
+  usage: ChildUsage
+  /** Descriptors of the scope's FileHandles: leak detection reports those. */
+  fileHandleFds: Set<string>
+}
+
+// Per process: descriptors and children are the process's, whichever test file runs.
+const owners = new Map<string, string>()
+const startedBy = new Map<string, number>()
+const warned = new Set<MonitorFinding['kind']>()
+let limits: { files: number | null; processes: number | null } | undefined
+let reapedCpuSeen: number | undefined
+
+// Reaped children's CPU (cutime) is the process's: only a process running one file at a time can
+// split it between tests. Worker threads share one process.
+const accountsChildren = isMainThread && process.platform === 'linux'
+const heapUsed = () => getHeapStatistics().used_heap_size
+const reapedCpu = () => procCpu('self')?.children ?? 0
+
+function processLimits(): NonNullable<typeof limits> {
+  const text = readProc('/proc/self/limits')
+  limits ??= { files: softLimit(text, 'Max open files'), processes: softLimit(text, 'Max processes') }
+  return limits
+}
+
+/** Threads of this user (what the process limit counts), or undefined off Linux. */
+function userThreads(near: number): number | undefined {
+  const loadavg = readProc('/proc/loadavg')
+  if (loadavg === undefined) return undefined
+  // Every thread of the machine: when that is below the mark, so are the user's; no need to count.
+  const total = Number(loadavg.split(' ')[3]?.split('/')[1])
+  if (!(total >= near)) return total
+  const uid = String(process.getuid?.())
+  let threads = 0
+  for (const pid of readProcDirs()) {
+    const status = readProc(`/proc/${pid}/status`)
+    if (status === undefined || /^Uid:\s+(\d+)/m.exec(status)?.[1] !== uid) continue
+    threads += procFields(status).get('Threads') ?? 1
+  }
+  return threads
+}
+
+function readProcDirs(): string[] {
+  try {
+    return readdirSync('/proc').filter((name) => /^\d+$/.test(name))
+  } catch {
+    return []
+  }
+}
+
+/** The tests that hold (or started) the most, as 'name (count)', at most three. */
+function topHolders(counts: Map<string, number>): string {
+  return [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3)
+    .map(([name, count]) => `"${name}" (${count})`)
+    .join(', ')
+}
+
+/**
+ * Takes each test's and file's figures (heap, descriptors, handles, child processes, testkit's own
+ * time) and turns those over their thresholds into findings. Framework-free: adapters call begin()
+ * when a scope starts, beforeCleanup() and end() when it ends.
+ */
+export class ScopeMonitor {
+  readonly settings: MonitorSettings
+  #testsOwnMs = 0
+  #testsChildren = 0
+
+  constructor(settings: MonitorSettings) {
+    this.settings = settings
+  }
+
+  /** Hot path, per test: a heap figure, a handle count and a descriptor probe, ~3 µs. */
+  begin(): ScopeMark {
+    const start = performance.now()
+    const mark = {
+      heap: heapUsed(),
+      handles: process.getActiveResourcesInfo().length,
+      fds: descriptors.current(),
+      ownMs: 0,
+    }
+    mark.ownMs = performance.now() - start
+    return mark
+  }
+
+  /** A file's start: a full listing, a GC first when --expose-gc allows it; with what testkit's setup cost. */
+  beginFile(setup: { ms: number; heap: number } = { ms: 0, heap: 0 }): ScopeMark {
+    const start = performance.now()
+    exposedGc()?.()
+    const fds = descriptors.current(true)
+    const childCpu = accountsChildren ? reapedCpu() : undefined
+    reapedCpuSeen = childCpu
+    const mark = { heap: heapUsed(), handles: process.getActiveResourcesInfo().length, fds, childCpu }
+    return { ...mark, ownMs: setup.ms + performance.now() - start, setupHeap: setup.heap }
+  }
+
+  /** Before the cleanup ends them: the scope's child processes still running, and what they use. */
+  async beforeCleanup(handles: readonly Handle[] | undefined): Promise<BeforeCleanup | undefined> {
+    if (handles === undefined) return undefined
+    const running: number[] = []
+    const fileHandleFds = new Set<string>()
+    let started = 0
+    for (const handle of handles) {
+      const { type } = handle.kind
+      if (type === 'ChildProcess') {
+        started++
+        const pid = (handle.target as { pid?: number }).pid
+        if (pid !== undefined && handle.kind.isAlive(handle.target, handle.detail)) running.push(pid)
+      } else if (type === 'FileHandle') {
+        fileHandleFds.add(String((handle.target as { fd: number }).fd))
+      }
+    }
+    if (started === 0 && fileHandleFds.size === 0) return undefined
+    return { started, running, usage: await childUsage(running), fileHandleFds }
+  }
+
+  /**
+   * Ends a scope's figures once its cleanup is done: returns the record with its metrics and
+   * findings, or undefined for a test with nothing to say (nothing registered, held or started).
+   * `cleanupStart` is performance.now() when testkit's end of the scope began.
+   */
+  async end(
+    mark: ScopeMark,
+    slot: ScopeSlot,
+    record: ScopeRecord | undefined,
+    before: BeforeCleanup | undefined,
+    label: string | undefined,
+    cleanupStart: number,
+  ): Promise<ScopeRecord | undefined> {
+    const isFile = slot.kind !== 'test'
+    const fds = descriptors.current(isFile)
+    const held = fds === mark.fds ? undefined : this.#heldFiles(mark.fds, fds, slot, before, label)
+    const started = (before?.started ?? 0) + (isFile ? this.#testsChildren : 0)
+    if (!isFile) this.#testsChildren += before?.started ?? 0
+    const childCpuMs = await this.#childCpu(mark, before, isFile)
+    const findings: MonitorFinding[] = []
+    const heap = this.#heapDelta(mark, isFile, findings)
+    const own = (end: number) => mark.ownMs + end - cleanupStart - (record?.cleanupMs ?? 0)
+    if (!isFile && record === undefined && held === undefined && started === 0) {
+      this.#testsOwnMs += own(performance.now())
+      return undefined
+    }
+    // Child CPU is a per-test threshold: a file's figure sums its tests'.
+    this.#thresholds(record, isFile ? null : childCpuMs, findings)
+    if (fds !== mark.fds) this.#nearFileLimit(fds.length, findings)
+    if (started > 0 && label !== undefined) this.#nearProcessLimit(label, before?.started ?? 0, findings)
+    const result = record ?? { resources: 0, cleanupMs: 0, leaks: [], cleanupErrors: [], slowest: [] }
+    if (held) result.leaks.push(...held)
+    if (findings.length > 0) result.findings = findings
+    const testkitMs = own(performance.now()) + (isFile ? this.#testsOwnMs : 0)
+    if (!isFile) this.#testsOwnMs += testkitMs
+    const metrics: ScopeMetrics = {
+      heapDelta: heap.delta,
+      gc: heap.gc,
+      rss: process.memoryUsage.rss(),
+      fds: descriptors.isAvailable ? { before: mark.fds.length, after: fds.length } : null,
+      handles: { before: mark.handles, after: process.getActiveResourcesInfo().length },
+      children: started,
+      childCpuMs,
+      childRss: before?.usage.rss ?? null,
+      testkitMs,
+    }
+    if (isFile) metrics.testkitHeap = mark.setupHeap ?? 0
+    result.metrics = metrics
+    return result
+  }
+
+  /**
+   * Files the scope opened and left open: one leak per file, with the monitor's severity. Never
+   * closed by testkit: the descriptor's owner is unknown.
+   */
+  #heldFiles(
+    start: readonly string[],
+    now: readonly string[],
+    slot: ScopeSlot,
+    before: BeforeCleanup | undefined,
+    label: string | undefined,
+  ): LeakRecord[] | undefined {
+    for (const fd of opened(now, start)) owners.delete(fd)
+    const byFile = new Map<string, string[]>()
+    for (const fd of opened(start, now)) {
+      // A FileHandle left open is leak detection's to report; a file a test already reported, the test's.
+      if (before?.fileHandleFds.has(fd) || owners.has(fd)) continue
+      const target = descriptors.target(fd)
+      if (!isHeldFile(target)) continue
+      owners.set(fd, label ?? '(file scope)')
+      byFile.set(target, [...(byFile.get(target) ?? []), fd])
+    }
+    let leaks: LeakRecord[] | undefined
+    for (const [file, fds] of byFile) {
+      const which = fds.length > 5 ? `${fds.slice(0, 5).join(', ')}, ...` : fds.join(', ')
+      const leak = {
+        category: 'file' as const,
+        type: 'FileDescriptor',
+        origin: null,
+        action: 'reported' as const,
+        message: `${fds.length === 1 ? '1 descriptor' : `${fds.length} descriptors`} of ${file} (fd ${which}) opened and still open.`,
+        hint: 'close it (fs.close, stream.destroy(), handle.close()) in the test or afterEach, or register it with useResource().',
+      }
+      if (slot.settings.ignore.some((rule) => matchesRule(rule, leak))) continue
+      const severity = slot.scope?.isAllowed('file') ? 'warning' : this.settings.severity
+      leaks ??= []
+      leaks.push({ ...leak, severity })
+    }
+    return leaks
+  }
+
+  async #childCpu(
+    mark: ScopeMark,
+    before: BeforeCleanup | undefined,
+    isFile: boolean,
+  ): Promise<number | null> {
+    if (!accountsChildren) return before && before.running.length > 0 ? before.usage.cpuMs : null
+    if (!isFile && before === undefined) return null
+    const reaped = reapedCpu()
+    const since = isFile ? (mark.childCpu ?? reaped) : (reapedCpuSeen ?? reaped)
+    reapedCpuSeen = reaped
+    // Still running after the cleanup (autoClean off, or detached): their own time so far.
+    const running = before?.running.filter((pid) => procCpu(pid) !== undefined) ?? []
+    return reaped - since + (await childUsage(running)).cpuMs
+  }
+
+  #heapDelta(mark: ScopeMark, isFile: boolean, findings: MonitorFinding[]): { delta: number; gc: boolean } {
+    const threshold = this.settings.heapGrowthBytes
+    let delta = heapUsed() - mark.heap
+    if (!isFile) return { delta, gc: false }
+    const exposed = exposedGc()
+    // Without --expose-gc a collection is forced only when the growth looks real: most files never pay it.
+    if (!exposed && (threshold === undefined || delta <= threshold)) return { delta, gc: false }
+    ;(exposed ?? collector())()
+    delta = heapUsed() - mark.heap
+    if (threshold !== undefined && delta > threshold) {
+      findings.push({
+        kind: 'heap-growth',
+        severity: this.settings.severity,
+        message: `The heap grew by ${(delta / MB).toFixed(1)} MB across this file's tests, after a full GC (threshold ${threshold / MB} MB).`,
+        value: delta,
+        threshold,
+      })
+    }
+    return { delta, gc: true }
+  }
+
+  #thresholds(record: ScopeRecord | undefined, childCpuMs: number | null, findings: MonitorFinding[]): void {
+    const { slowCleanupMs, childCpuMs: cpuLimit, severity } = this.settings
+    if (record && slowCleanupMs !== undefined && record.cleanupMs > slowCleanupMs) {
+      const slowest = record.slowest[0]
+      const which = slowest ? `; slowest: "${slowest[0]}" ${slowest[1].toFixed(0)} ms` : ''
+      findings.push({
+        kind: 'slow-cleanup',
+        severity,
+        message: `Cleanup took ${record.cleanupMs.toFixed(0)} ms (threshold ${slowCleanupMs} ms)${which}.`,
+        value: record.cleanupMs,
+        threshold: slowCleanupMs,
+      })
+    }
+    if (childCpuMs !== null && cpuLimit !== undefined && childCpuMs > cpuLimit) {
+      findings.push({
+        kind: 'child-cpu',
+        severity,
+        message: `Child processes used ${childCpuMs.toFixed(0)} ms of CPU (threshold ${cpuLimit} ms).`,
+        value: childCpuMs,
+        threshold: cpuLimit,
+      })
+    }
+  }
+
+  /** Once per process: the descriptors in use are near the open-files limit. */
+  #nearFileLimit(open: number, findings: MonitorFinding[]): void {
+    const limit = processLimits().files
+    if (limit === null || warned.has('fd-limit') || open < limit * this.settings.nearLimit) return
+    warned.add('fd-limit')
+    const held = new Map<string, number>()
+    for (const name of owners.values()) held.set(name, (held.get(name) ?? 0) + 1)
+    const who = held.size > 0 ? ` Tests holding the most: ${topHolders(held)}.` : ''
+    findings.push({
+      kind: 'fd-limit',
+      severity: 'warning',
+      message: `${open} file descriptors open, near the limit of ${limit} (ulimit -n).${who}`,
+      value: open,
+      threshold: Math.ceil(limit * this.settings.nearLimit),
+    })
+  }
+
+  /** Once per process: the user's processes and threads are near the processes limit. */
+  #nearProcessLimit(label: string, started: number, findings: MonitorFinding[]): void {
+    if (started > 0) startedBy.set(label, (startedBy.get(label) ?? 0) + started)
+    const limit = processLimits().processes
+    if (limit === null || warned.has('process-limit')) return
+    const near = Math.ceil(limit * this.settings.nearLimit)
+    const count = userThreads(near)
+    if (count === undefined || count < near) return
+    warned.add('process-limit')
+    findings.push({
+      kind: 'process-limit',
+      severity: 'warning',
+      message: `${count} processes and threads of this user, near the limit of ${limit} (ulimit -u). Tests that started the most child processes: ${topHolders(startedBy)}.`,
+      value: count,
+      threshold: near,
+    })
+  }
+}

@@ -1,0 +1,124 @@
+import { spawn } from 'node:child_process'
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs'
+import { open } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, test } from 'vitest'
+import { resolveOptions } from '../../../src/config/options.js'
+import { childProcessKind, fileHandleKind } from '../../../src/detect/kinds.js'
+import { childUsage } from '../../../src/monitor/children.js'
+import { descriptors, isHeldFile, opened } from '../../../src/monitor/descriptors.js'
+import { monitorSettings, ScopeMonitor } from '../../../src/monitor/scope-monitor.js'
+import { defaultSettings, newSlot } from '../../../src/scope/state.js'
+
+const dir = mkdtempSync(join(tmpdir(), 'testkit-scope-monitor-'))
+const file = join(dir, 'data.txt')
+writeFileSync(file, 'data')
+const cleanups: Array<() => unknown> = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+})
+process.on('exit', () => rmSync(dir, { recursive: true, force: true }))
+
+const busyChild = (ms: number) => {
+  const child = spawn(process.execPath, [
+    '-e',
+    `const end = Date.now() + ${ms}; while (Date.now() < end); setInterval(() => {}, 1000)`,
+  ])
+  cleanups.push(() => child.kill('SIGKILL'))
+  return child
+}
+const spin = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+describe.runIf(process.platform === 'linux')('descriptors, watched by a probe', () => {
+  test('a file opened and kept shows up as a new descriptor pointing at its path; closing it takes it away', () => {
+    const before = descriptors.current()
+    const fd = openSync(file, 'r')
+    const during = descriptors.current()
+    const target = descriptors.target(String(fd))
+    closeSync(fd)
+    const after = descriptors.current()
+
+    expect(opened(before, during)).toEqual([String(fd)])
+    expect(target).toBe(file)
+    expect(after).toEqual(before)
+  })
+
+  test('only paths count as held files: sockets, pipes, anonymous inodes and devices are followed elsewhere', () => {
+    expect(isHeldFile('/tmp/data.txt')).toBe(true)
+    expect(isHeldFile('/tmp/gone.txt (deleted)')).toBe(true)
+    for (const target of ['socket:[1234]', 'pipe:[77]', 'anon_inode:[eventpoll]', '/dev/null', undefined]) {
+      expect(isHeldFile(target)).toBe(false)
+    }
+  })
+})
+
+describe('children: CPU and memory of running child processes', () => {
+  test.runIf(process.platform === 'linux')('read from /proc and through pidusage (ps), they agree', async () => {
+    const child = busyChild(300)
+    await spin(500)
+    const pids = [child.pid as number]
+
+    const proc = await childUsage(pids, 'linux')
+    const portable = await childUsage(pids, 'darwin')
+
+    expect(proc.cpuMs).toBeGreaterThanOrEqual(250)
+    expect(proc.rss).toBeGreaterThan(10 * 1024 * 1024)
+    // Linux's ps gives CPU time in whole seconds; macOS's in hundredths.
+    expect(Math.abs(portable.cpuMs - proc.cpuMs)).toBeLessThanOrEqual(1000)
+    expect(Math.abs((portable.rss ?? 0) - (proc.rss ?? 0))).toBeLessThan((proc.rss ?? 0) * 0.2)
+  })
+
+  test('no children, no figures; a pid that is gone is skipped', async () => {
+    expect(await childUsage([])).toEqual({ cpuMs: 0, rss: null })
+    const child = spawn(process.execPath, ['-e', ''])
+    await new Promise((resolve) => child.once('exit', resolve))
+    expect(await childUsage([child.pid as number])).toEqual({ cpuMs: 0, rss: null })
+  })
+})
+
+describe.runIf(process.platform === 'linux')('the scope monitor on a test', () => {
+  const monitor = new ScopeMonitor(monitorSettings(resolveOptions({ childCpu: 200 }, {})) as never)
+
+  test('a test that did nothing notable has no record', async () => {
+    const mark = monitor.begin()
+    const slot = newSlot('test', defaultSettings)
+
+    expect(await monitor.end(mark, slot, undefined, undefined, 'quiet', performance.now())).toBeUndefined()
+  })
+
+  test("a FileHandle left open is leak detection's to report, not a second time as a descriptor", async () => {
+    const mark = monitor.begin()
+    const slot = newSlot('test', defaultSettings)
+    const handle = await open(file)
+    cleanups.push(() => handle.close())
+    const raw = openSync(file, 'r')
+    cleanups.push(() => closeSync(raw))
+    slot.handles = [{ kind: fileHandleKind as never, target: handle, detail: undefined, stack: undefined }]
+
+    const before = await monitor.beforeCleanup(slot.handles)
+    const record = await monitor.end(mark, slot, undefined, before, 'holds two', performance.now())
+
+    expect(record?.leaks.map((leak) => leak.message)).toEqual([
+      `1 descriptor of ${file} (fd ${raw}) opened and still open.`,
+    ])
+    expect(record?.metrics?.fds?.after).toBe((record?.metrics?.fds?.before ?? 0) + 2)
+  })
+
+  test('a busy child still running at the end: its CPU and memory, and the threshold crossed', async () => {
+    const mark = monitor.begin()
+    const slot = newSlot('test', defaultSettings)
+    const child = busyChild(400)
+    await spin(600)
+    slot.handles = [{ kind: childProcessKind as never, target: child, detail: undefined, stack: undefined }]
+
+    const before = await monitor.beforeCleanup(slot.handles)
+    const record = await monitor.end(mark, slot, undefined, before, 'busy', performance.now())
+
+    expect(record?.metrics).toMatchObject({ children: 1, childRss: expect.any(Number) })
+    expect(record?.metrics?.childCpuMs).toBeGreaterThanOrEqual(350)
+    expect(record?.findings).toEqual([
+      expect.objectContaining({ kind: 'child-cpu', severity: 'warning', threshold: 200 }),
+    ])
+  })
+})
