@@ -1,7 +1,10 @@
 // The file users name in `setupFiles` (the testkit() plugin adds it for them). The build emits it as
-// these few lines loading dist/setup-runtime.js, so that Vitest loads that module natively.
-import { getHeapStatistics } from 'node:v8'
+// these few lines, loading dist/setup-runtime.cjs with Node's own loader: see tsup.config.ts.
+import * as vitest from 'vitest'
 
-const started = { at: performance.now(), heap: getHeapStatistics().used_heap_size }
+const started = {
+  at: performance.now(),
+  heap: process.getBuiltinModule('node:v8').getHeapStatistics().used_heap_size,
+}
 const { installVitestScopes } = await import('../src/vitest/setup.js')
-installVitestScopes(started)
+installVitestScopes(vitest, started)

@@ -1,10 +1,8 @@
-import childProcess from 'node:child_process'
-import dgram from 'node:dgram'
+import type { ChildProcess } from 'node:child_process'
+import type { Socket as UdpSocket } from 'node:dgram'
 import fs from 'node:fs'
-import { syncBuiltinESMExports } from 'node:module'
-import net from 'node:net'
+import type { Server, Socket } from 'node:net'
 import timers from 'node:timers'
-import threads from 'node:worker_threads'
 import { captureStack, firstUserFrame, type StackHolder } from '../core/origin.js'
 import { saveRealTimers } from '../core/timers.js'
 import { activeSlot, type ScopeSlot } from '../scope/state.js'
@@ -23,6 +21,14 @@ import {
   watcherKind,
   workerKind,
 } from './kinds.js'
+
+// Builtins through process.getBuiltinModule(), not import: in a fresh test worker each ESM import of
+// a builtin builds a module facade (together ~1 ms a test file), require-style loading does not.
+const childProcess = process.getBuiltinModule('node:child_process')
+const dgram = process.getBuiltinModule('node:dgram')
+const net = process.getBuiltinModule('node:net')
+const threads = process.getBuiltinModule('node:worker_threads')
+const { syncBuiltinESMExports } = process.getBuiltinModule('node:module')
 
 // Stacks are the expensive part (~5 µs each): a test gets this many, then origins are unknown.
 const TEST_STACKS = 16
@@ -115,11 +121,11 @@ function patchTimers(): void {
 function patchNetwork(): void {
   const serverProto = net.Server.prototype
   const listen = serverProto.listen
-  serverProto.listen = function listenTracked(this: net.Server, ...args: unknown[]) {
+  serverProto.listen = function listenTracked(this: Server, ...args: unknown[]) {
     if (!connectionsOf.has(this)) {
-      const open = new Set<net.Socket>()
+      const open = new Set<Socket>()
       connectionsOf.set(this, open)
-      this.on('connection', (socket: net.Socket) => {
+      this.on('connection', (socket: Socket) => {
         open.add(socket)
         socket.once('close', () => open.delete(socket))
       })
@@ -128,8 +134,8 @@ function patchNetwork(): void {
     return listen.apply(this, args as never)
   } as typeof listen
   const connect = net.Socket.prototype.connect
-  const seen = new WeakSet<net.Socket>()
-  net.Socket.prototype.connect = function connectTracked(this: net.Socket, ...args: unknown[]) {
+  const seen = new WeakSet<Socket>()
+  net.Socket.prototype.connect = function connectTracked(this: Socket, ...args: unknown[]) {
     if (!seen.has(this)) {
       seen.add(this)
       note(socketKind, this, undefined, connectTracked)
@@ -137,7 +143,7 @@ function patchNetwork(): void {
     return connect.apply(this, args as never)
   } as typeof connect
   const bind = dgram.Socket.prototype.bind
-  dgram.Socket.prototype.bind = function bindTracked(this: dgram.Socket, ...args: unknown[]) {
+  dgram.Socket.prototype.bind = function bindTracked(this: UdpSocket, ...args: unknown[]) {
     note(udpKind, this, undefined, bindTracked)
     return bind.apply(this, args as never)
   } as typeof bind
@@ -147,7 +153,7 @@ function patchProcesses(): void {
   // spawn(), exec(), execFile() and fork() all start the child through this (undocumented) method.
   const proto = childProcess.ChildProcess.prototype as unknown as { spawn: AnyFunction }
   const spawn = proto.spawn
-  proto.spawn = function spawnTracked(this: childProcess.ChildProcess, ...args: unknown[]) {
+  proto.spawn = function spawnTracked(this: ChildProcess, ...args: unknown[]) {
     const result = spawn.apply(this, args as never)
     note(childProcessKind, this, undefined, spawnTracked)
     return result

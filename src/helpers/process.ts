@@ -1,5 +1,4 @@
-import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process'
-import { setTimeout as sleep } from 'node:timers/promises'
+import type { ChildProcess, SpawnOptions } from 'node:child_process'
 import { describe, InvalidArgumentError } from '../core/errors.js'
 import { ResourceCategory, ResourcePriority } from '../core/types.js'
 import { assertPositiveNumber } from '../core/validate.js'
@@ -12,6 +11,11 @@ import {
   signalIfSame,
 } from './process-tree.js'
 import { type Tracked, track } from './track.js'
+
+// Not imports: this module is part of the setup file's (leak detection stops process trees), see
+// detect/patch.ts.
+const { spawn } = process.getBuiltinModule('node:child_process')
+const { setTimeout: sleep } = process.getBuiltinModule('node:timers/promises')
 
 /** How a tracked process ended. */
 export interface ProcessExit {

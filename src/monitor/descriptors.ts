@@ -1,5 +1,4 @@
 import { closeSync, existsSync, openSync, readdirSync, readlinkSync } from 'node:fs'
-import { isMainThread } from 'node:worker_threads'
 
 // Where a process lists its own descriptors: Linux, then macOS. Windows has neither.
 const LISTINGS = ['/proc/self/fd', '/dev/fd']
@@ -17,6 +16,7 @@ class DescriptorWatch {
 
   /** Whether descriptors are this test file's alone: not in worker threads, which share the process's. */
   get isAvailable(): boolean {
+    const { isMainThread } = process.getBuiltinModule('node:worker_threads')
     if (this.#dir === undefined) this.#dir = (isMainThread && LISTINGS.find((dir) => existsSync(dir))) || null
     return this.#dir !== null
   }

@@ -1,6 +1,3 @@
-import { setFlagsFromString } from 'node:v8'
-import { runInNewContext } from 'node:vm'
-
 /** The `gc` function --expose-gc gives, or undefined when the process runs without it. */
 export const exposedGc = (): (() => void) | undefined => {
   const gc = (globalThis as { gc?: () => void }).gc
@@ -11,6 +8,6 @@ export const exposedGc = (): (() => void) | undefined => {
 export function collector(): () => void {
   const exposed = exposedGc()
   if (exposed) return exposed
-  setFlagsFromString('--expose-gc')
-  return runInNewContext('gc') as () => void
+  process.getBuiltinModule('node:v8').setFlagsFromString('--expose-gc')
+  return process.getBuiltinModule('node:vm').runInNewContext('gc') as () => void
 }

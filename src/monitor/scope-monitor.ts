@@ -1,6 +1,4 @@
 import { readdirSync } from 'node:fs'
-import { getHeapStatistics } from 'node:v8'
-import { isMainThread } from 'node:worker_threads'
 import type { ResolvedOptions } from '../config/options.js'
 import type { Handle } from '../detect/handle.js'
 import type { LeakRecord, MonitorFinding, ScopeMetrics, ScopeRecord, Severity } from '../report/model.js'
@@ -11,6 +9,9 @@ import { collector, exposedGc } from './gc.js'
 import { procCpu, procFields, readProc, softLimit } from './proc.js'
 
 const MB = 1024 * 1024
+// Not imports: see detect/patch.ts.
+const { getHeapStatistics } = process.getBuiltinModule('node:v8')
+const { isMainThread } = process.getBuiltinModule('node:worker_threads')
 
 /** What the monitor checks, from the resolved options. */
 export interface MonitorSettings {
@@ -119,22 +120,30 @@ export class ScopeMonitor {
   readonly settings: MonitorSettings
   #testsOwnMs = 0
   #testsChildren = 0
+  /** The previous test's end: the next test's start, so that a test takes one sample, not two. */
+  #last: ScopeMark | undefined
 
   constructor(settings: MonitorSettings) {
     this.settings = settings
   }
 
-  /** Hot path, per test: a heap figure, a handle count and a descriptor probe, ~3 µs. */
-  begin(): ScopeMark {
-    const start = performance.now()
-    const mark = {
-      heap: heapUsed(),
-      handles: process.getActiveResourcesInfo().length,
-      fds: descriptors.current(),
-      ownMs: 0,
+  /**
+   * Hot path, per test: the previous test's end, or else a heap figure, a handle count and a
+   * descriptor probe. Undefined for a test that runs `concurrent`ly: tests that overlap share the
+   * process's figures, so theirs go to the file.
+   */
+  begin(): ScopeMark
+  begin(concurrent: boolean | undefined): ScopeMark | undefined
+  begin(concurrent = false): ScopeMark | undefined {
+    if (concurrent) {
+      this.#last = undefined
+      return undefined
     }
-    mark.ownMs = performance.now() - start
-    return mark
+    return this.#last ?? this.#sample(descriptors.current())
+  }
+
+  #sample(fds: readonly string[], ownMs = 0): ScopeMark {
+    return { heap: heapUsed(), handles: process.getActiveResourcesInfo().length, fds, ownMs }
   }
 
   /** A file's start: a full listing, a GC first when --expose-gc allows it; with what testkit's setup cost. */
@@ -144,8 +153,10 @@ export class ScopeMonitor {
     const fds = descriptors.current(true)
     const childCpu = accountsChildren ? reapedCpu() : undefined
     reapedCpuSeen = childCpu
-    const mark = { heap: heapUsed(), handles: process.getActiveResourcesInfo().length, fds, childCpu }
-    return { ...mark, ownMs: setup.ms + performance.now() - start, setupHeap: setup.heap }
+    // beforeAll hooks run between this and the first test, which then takes its own sample.
+    this.#last = undefined
+    const mark = { ...this.#sample(fds), childCpu, setupHeap: setup.heap }
+    return { ...mark, ownMs: setup.ms + performance.now() - start }
   }
 
   /** Before the cleanup ends them: the scope's child processes still running, and what they use. */
@@ -182,18 +193,21 @@ export class ScopeMonitor {
     cleanupStart: number,
   ): Promise<ScopeRecord | undefined> {
     const isFile = slot.kind !== 'test'
-    const fds = descriptors.current(isFile)
+    const now = this.#sample(descriptors.current(isFile))
+    this.#last = isFile ? undefined : now
+    const { fds } = now
     const held = fds === mark.fds ? undefined : this.#heldFiles(mark.fds, fds, slot, before, label)
     const started = (before?.started ?? 0) + (isFile ? this.#testsChildren : 0)
     if (!isFile) this.#testsChildren += before?.started ?? 0
-    const childCpuMs = await this.#childCpu(mark, before, isFile)
-    const findings: MonitorFinding[] = []
-    const heap = this.#heapDelta(mark, isFile, findings)
     const own = (end: number) => mark.ownMs + end - cleanupStart - (record?.cleanupMs ?? 0)
+    // Hot path: most tests stop here.
     if (!isFile && record === undefined && held === undefined && started === 0) {
       this.#testsOwnMs += own(performance.now())
       return undefined
     }
+    const childCpuMs = await this.#childCpu(mark, before, isFile)
+    const findings: MonitorFinding[] = []
+    const heap = this.#heapDelta(mark, now.heap, isFile, findings)
     // Child CPU is a per-test threshold: a file's figure sums its tests'.
     this.#thresholds(record, isFile ? null : childCpuMs, findings)
     if (fds !== mark.fds) this.#nearFileLimit(fds.length, findings)
@@ -208,7 +222,7 @@ export class ScopeMonitor {
       gc: heap.gc,
       rss: process.memoryUsage.rss(),
       fds: descriptors.isAvailable ? { before: mark.fds.length, after: fds.length } : null,
-      handles: { before: mark.handles, after: process.getActiveResourcesInfo().length },
+      handles: { before: mark.handles, after: now.handles },
       children: started,
       childCpuMs,
       childRss: before?.usage.rss ?? null,
@@ -274,9 +288,14 @@ export class ScopeMonitor {
     return reaped - since + (await childUsage(running)).cpuMs
   }
 
-  #heapDelta(mark: ScopeMark, isFile: boolean, findings: MonitorFinding[]): { delta: number; gc: boolean } {
+  #heapDelta(
+    mark: ScopeMark,
+    heapNow: number,
+    isFile: boolean,
+    findings: MonitorFinding[],
+  ): { delta: number; gc: boolean } {
     const threshold = this.settings.heapGrowthBytes
-    let delta = heapUsed() - mark.heap
+    let delta = heapNow - mark.heap
     if (!isFile) return { delta, gc: false }
     const exposed = exposedGc()
     // Without --expose-gc a collection is forced only when the growth looks real: most files never pay it.

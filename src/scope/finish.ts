@@ -25,6 +25,8 @@ export async function endScope(
   if (monitor === undefined || mark === undefined) return finishSlot(slot, ending.detection, testFile, label)
   const start = performance.now()
   const before = slot.handles && (await monitor.beforeCleanup(slot.handles))
-  const record = await finishSlot(slot, ending.detection, testFile, label)
+  // Hot path: a test that registered and created nothing has nothing to clean.
+  const isUnused = slot.scope === undefined && slot.handles === undefined
+  const record = isUnused ? undefined : await finishSlot(slot, ending.detection, testFile, label)
   return monitor.end(mark, slot, record, before, label, start)
 }

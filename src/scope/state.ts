@@ -1,8 +1,10 @@
-import { AsyncLocalStorage } from 'node:async_hooks'
 import type { IgnoreRule, ResolvedOptions } from '../config/options.js'
 import type { Handle } from '../detect/handle.js'
 import type { LeakRecord, Severity } from '../report/model.js'
 import type { Scope } from './scope.js'
+
+// Not an import: see detect/patch.ts.
+const { AsyncLocalStorage } = process.getBuiltinModule('node:async_hooks')
 
 // The adapters (the Vitest setup file) depend on this module and not on the Scope class: a test file
 // that never imports the package then never loads the manager. A slot becomes a Scope on first use.
@@ -79,7 +81,7 @@ interface ScopeState {
   /** The run's slot (global setup), or the fallback outside any test runner. */
   run: ScopeSlot | undefined
   /** Created on the first concurrent test only: on Node 20 an active AsyncLocalStorage slows every await. */
-  storage: AsyncLocalStorage<ScopeSlot> | undefined
+  storage: InstanceType<typeof AsyncLocalStorage<ScopeSlot>> | undefined
 }
 
 // Process-global, so that every copy of this code (the setup file's, the ESM and the CJS build) agrees.

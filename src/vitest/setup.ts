@@ -1,6 +1,4 @@
-import { getHeapStatistics } from 'node:v8'
-import * as vitest from 'vitest'
-import { afterAll, beforeEach, inject } from 'vitest'
+import type * as Vitest from 'vitest'
 import { fromTransport, resolveOptions, type TransportedOptions } from '../config/options.js'
 import { installDetection } from '../detect/index.js'
 import { monitorSettings, type ScopeMark, ScopeMonitor } from '../monitor/scope-monitor.js'
@@ -30,6 +28,15 @@ declare module 'vitest' {
   }
 }
 
+/**
+ * The part of Vitest the setup uses, handed over by the setup entry: this module is loaded by Node's
+ * CommonJS loader (see tsup.config.ts) and never imports Vitest itself.
+ */
+export type VitestApi = Pick<typeof Vitest, 'inject' | 'beforeEach' | 'afterAll'> & {
+  aroundEach?: unknown
+  TestRunner?: { getCurrentSuite?: () => unknown }
+}
+
 interface TaskLike {
   meta: object
   concurrent?: boolean
@@ -51,6 +58,7 @@ interface HookCollector {
 // Vitest reads an around hook's timeout from this property; 0 means none (our cleanup has its own).
 const AROUND_TIMEOUT = Symbol.for('VITEST_AROUND_TIMEOUT')
 
+let vitest: VitestApi
 const ending: ScopeEnding = { detection: undefined, monitor: undefined }
 /** What loading and installing testkit cost this file: ms, and bytes of heap. */
 let setupCost = { ms: 0, heap: 0 }
@@ -87,7 +95,7 @@ function clearRecord(task: TaskLike): void {
 async function finish(slot: ScopeSlot, task: TaskLike, mark: ScopeMark | undefined): Promise<void> {
   const record = await endScope(slot, ending, mark, task.filepath ?? task.file?.filepath, task.fullName)
   if (record === undefined) return clearRecord(task)
-  const root = inject('testkitRoot') ?? process.cwd()
+  const root = vitest.inject('testkitRoot') ?? process.cwd()
   accepts?.(record, task, root)
   ;(task.meta as Record<string, unknown>)[META_KEY] = record
   if (hasErrors(record)) throw new TestkitScopeError(record, root)
@@ -96,8 +104,7 @@ async function finish(slot: ScopeSlot, task: TaskLike, mark: ScopeMark | undefin
 function testHook(settings: ScopeSettings): RawAroundEach {
   return async (runTest, { task }) => {
     const slot = newSlot('test', settings)
-    // Concurrent tests share the process's figures: the file's cover them.
-    const mark = task.concurrent ? undefined : ending.monitor?.begin()
+    const mark = ending.monitor?.begin(task.concurrent)
     if (task.concurrent) {
       // Concurrent tests overlap: only an async context tells them apart.
       await runInSlot(slot, runTest)
@@ -134,8 +141,8 @@ function fileHook(fileSlot: ScopeSlot): RawAroundAll {
  * fixtures for the hook, which then tear down only after it, and parse the hook's parameters.
  */
 function installAroundHooks(settings: ScopeSettings, fileSlot: ScopeSlot): boolean {
-  const runner = (vitest as { TestRunner?: { getCurrentSuite?: () => unknown } }).TestRunner
-  if (typeof (vitest as { aroundEach?: unknown }).aroundEach !== 'function') return false
+  const runner = vitest.TestRunner
+  if (typeof vitest.aroundEach !== 'function') return false
   if (typeof runner?.getCurrentSuite !== 'function') return false
   const collector = runner.getCurrentSuite() as HookCollector
   collector.on('aroundEach', Object.assign(testHook(settings), { [AROUND_TIMEOUT]: 0 }))
@@ -149,6 +156,7 @@ function installAroundHooks(settings: ScopeSettings, fileSlot: ScopeSlot): boole
  */
 function installLegacyHooks(settings: ScopeSettings, fileSlot: ScopeSlot): void {
   const fileMark = ending.monitor?.beginFile(setupCost)
+  const { afterAll, beforeEach } = vitest
   beforeEach(({ task, onTestFinished }) => {
     const slot = newSlot('test', settings)
     const mark = ending.monitor?.begin()
@@ -172,8 +180,9 @@ function installLegacyHooks(settings: ScopeSettings, fileSlot: ScopeSlot): void 
  * afterAll hooks). Runs in the setup file, once per test file. `started`: when the setup entry began
  * loading this module (performance.now()) and the heap then, to report testkit's own cost.
  */
-export function installVitestScopes(started?: { at: number; heap: number }): void {
-  const provided = inject('testkitOptions')
+export function installVitestScopes(api: VitestApi, started?: { at: number; heap: number }): void {
+  vitest = api
+  const provided = api.inject('testkitOptions')
   const options = provided ? fromTransport(provided) : resolveOptions()
   const settings = settingsFor(options)
   const monitor = monitorSettings(options)
@@ -182,13 +191,16 @@ export function installVitestScopes(started?: { at: number; heap: number }): voi
   if (options.leaks !== 'off' || monitor) installDetection()
   ending.detection =
     options.leaks === 'off' ? undefined : { autoClean: options.autoClean, settleMs: options.leakSettle }
-  accepts = baselineAcceptance(inject('testkitBaseline') ?? [], options.updateBaseline)
+  accepts = baselineAcceptance(api.inject('testkitBaseline') ?? [], options.updateBaseline)
   const fileSlot = newSlot('file', settings)
   setFileSlot(fileSlot)
   if (started) {
     setupCost = {
       ms: performance.now() - started.at,
-      heap: Math.max(0, getHeapStatistics().used_heap_size - started.heap),
+      heap: Math.max(
+        0,
+        process.getBuiltinModule('node:v8').getHeapStatistics().used_heap_size - started.heap,
+      ),
     }
   }
   if (!installAroundHooks(settings, fileSlot)) installLegacyHooks(settings, fileSlot)
