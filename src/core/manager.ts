@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks'
 import { type Entry, EntryState } from './entry.js'
 import {
   DependencyCycleError,

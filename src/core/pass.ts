@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks'
 // Saved Node timers: a test's `vi.useFakeTimers()` replaces the globals, never these.
 import { type Entry, type EntryOwner, EntryState, goesBefore } from './entry.js'
 import { ResourceTimeoutError, toError } from './errors.js'

@@ -1,8 +1,10 @@
-import { lstat, realpath, rm, unlink } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { sep } from 'node:path'
 import { ResourceCategory, ResourcePriority } from '../core/types.js'
 import { type Tracked, track } from './track.js'
+
+// Not an import: each ESM import of a builtin costs a fresh test worker a module facade.
+const { lstat, realpath, rm, unlink } = process.getBuiltinModule('node:fs/promises')
+const { tmpdir } = process.getBuiltinModule('node:os')
 
 /** A temporary directory, removed recursively when the test ends. */
 export interface TempDir extends Tracked {

@@ -1,7 +1,9 @@
-import { createRequire } from 'node:module'
 import type { Worker, WorkerOptions } from 'node:worker_threads'
 import { ResourceCategory, ResourcePriority } from '../core/types.js'
 import { type Tracked, track } from './track.js'
+
+// Not an import: each ESM import of a builtin costs a fresh test worker a module facade.
+const { createRequire } = process.getBuiltinModule('node:module')
 
 /** A worker thread terminated when the test ends. */
 export interface TrackedWorker extends Tracked {

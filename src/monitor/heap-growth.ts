@@ -1,6 +1,8 @@
-import { writeHeapSnapshot } from 'node:v8'
 import { InvalidArgumentError, TestkitError } from '../core/errors.js'
 import { collector } from './gc.js'
+
+// Not an import: each ESM import of a builtin costs a fresh test worker a module facade.
+const { writeHeapSnapshot } = process.getBuiltinModule('node:v8')
 
 export interface HeapGrowthOptions {
   /** Measured runs of `fn`. Default 10. */

@@ -1,6 +1,8 @@
-import { statfs } from 'node:fs/promises'
-import os from 'node:os'
 import type { CpuUsage, DiskUsage, MemoryUsage, ProcessInfo, ResourceMonitor, SystemLimits } from './types.js'
+
+// Not an import: each ESM import of a builtin costs a fresh test worker a module facade.
+const { statfs } = process.getBuiltinModule('node:fs/promises')
+const os = process.getBuiltinModule('node:os')
 
 /** What the portable monitor reads: Node's own APIs, or recorded figures in tests. */
 export interface PlatformSource {

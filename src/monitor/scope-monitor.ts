@@ -122,6 +122,8 @@ export class ScopeMonitor {
   #testsChildren = 0
   /** The previous test's end: the next test's start, so that a test takes one sample, not two. */
   #last: ScopeMark | undefined
+  /** The end sample endsQuietly() took and end() still needs. */
+  #pending: ScopeMark | undefined
 
   constructor(settings: MonitorSettings) {
     this.settings = settings
@@ -180,6 +182,22 @@ export class ScopeMonitor {
   }
 
   /**
+   * Hot path, per test that registered and created nothing: takes its end sample and says whether
+   * that is all (nothing opened and kept). Synchronous, so such a test ends without a promise; when
+   * it returns false, end() follows.
+   */
+  endsQuietly(mark: ScopeMark, start: number): boolean {
+    const now = this.#sample(descriptors.current())
+    this.#last = now
+    if (now.fds !== mark.fds) {
+      this.#pending = now
+      return false
+    }
+    this.#testsOwnMs += mark.ownMs + performance.now() - start
+    return true
+  }
+
+  /**
    * Ends a scope's figures once its cleanup is done: returns the record with its metrics and
    * findings, or undefined for a test with nothing to say (nothing registered, held or started).
    * `cleanupStart` is performance.now() when testkit's end of the scope began.
@@ -193,14 +211,14 @@ export class ScopeMonitor {
     cleanupStart: number,
   ): Promise<ScopeRecord | undefined> {
     const isFile = slot.kind !== 'test'
-    const now = this.#sample(descriptors.current(isFile))
+    const now = this.#pending ?? this.#sample(descriptors.current(isFile))
+    this.#pending = undefined
     this.#last = isFile ? undefined : now
     const { fds } = now
     const held = fds === mark.fds ? undefined : this.#heldFiles(mark.fds, fds, slot, before, label)
     const started = (before?.started ?? 0) + (isFile ? this.#testsChildren : 0)
     if (!isFile) this.#testsChildren += before?.started ?? 0
     const own = (end: number) => mark.ownMs + end - cleanupStart - (record?.cleanupMs ?? 0)
-    // Hot path: most tests stop here.
     if (!isFile && record === undefined && held === undefined && started === 0) {
       this.#testsOwnMs += own(performance.now())
       return undefined

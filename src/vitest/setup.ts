@@ -116,8 +116,10 @@ function testHook(settings: ScopeSettings): RawAroundEach {
         setTestSlot(undefined)
       }
     }
-    // Hot path: a test that registered and created nothing, unmonitored, has nothing to finish.
-    if (mark === undefined && slot.scope === undefined && slot.handles === undefined) return clearRecord(task)
+    // Hot path: a test that registered, created and kept nothing has nothing to finish.
+    if (slot.scope === undefined && slot.handles === undefined) {
+      if (mark === undefined || ending.monitor?.endsQuietly(mark, performance.now())) return clearRecord(task)
+    }
     await finish(slot, task, mark)
   }
 }

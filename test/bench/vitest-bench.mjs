@@ -1,7 +1,7 @@
 // Vitest overhead: the same generated suites run plain and with testkit (the plugin: setup file,
 // global setup, reporter), alternating, in one run. Whole-run time ratio and added µs per test.
 import { spawnSync } from 'node:child_process'
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
@@ -38,10 +38,11 @@ const testkitTest = (i) =>
   `test('t${i}', () => { for (let r = 0; r < 10; r++) useResource(r, () => {}); expect(${i}).toBe(${i}) })`
 
 /** Writes one project: FILES files of TESTS_PER_FILE tests each, and a config with or without testkit. */
-function project(dir, { withTestkit, floor = false, body, header = '', imports = '' }) {
+function project(dir, { withTestkit, floor = false, monitor = 'warn', body, header = '', imports = '' }) {
   mkdirSync(dir, { recursive: true })
+  // As users run it: the JSON report on (its summary says what testkit itself cost).
   const config = withTestkit
-    ? `import { testkit } from '@orchestr8/testkit/vitest'\nexport default { plugins: [testkit({ report: false })] }\n`
+    ? `import { testkit } from '@orchestr8/testkit/vitest'\nexport default { plugins: [testkit({ report: 'report.json', monitor: '${monitor}' })] }\n`
     : floor
       ? `export default { test: { setupFiles: ['./floor-setup.mjs'] } }\n`
       : 'export default {}\n'
@@ -95,18 +96,20 @@ export function vitestBench(rounds = 5) {
       plain: { withTestkit: false, body: trivialTest },
       floor: { withTestkit: false, floor: true, body: trivialTest },
       testkit: { withTestkit: true, body: trivialTest },
+      unmonitored: { withTestkit: true, monitor: 'off', body: trivialTest },
     },
     {
       name: `${FILES * TESTS_PER_FILE} tests x 10 resources`,
       plain: { withTestkit: false, body: manualTest, header: manualHeader },
       floor: { withTestkit: false, floor: true, body: manualTest, header: manualHeader },
       testkit: { withTestkit: true, body: testkitTest, imports: useResourceImport },
+      unmonitored: { withTestkit: true, monitor: 'off', body: testkitTest, imports: useResourceImport },
     },
   ]
   try {
     const rows = []
     for (const [index, suite] of suites.entries()) {
-      const variants = ['plain', 'floor', 'testkit']
+      const variants = ['plain', 'floor', 'testkit', 'unmonitored']
       const dirs = variants.map((variant) => join(work, `s${index}-${variant}`))
       for (const [i, variant] of variants.entries()) project(dirs[i], suite[variant])
       for (const dir of dirs) runOnce(dir)
@@ -114,16 +117,20 @@ export function vitestBench(rounds = 5) {
       for (let round = 0; round < rounds; round++) {
         for (const [i, dir] of dirs.entries()) runs[i].push(runOnce(dir))
       }
-      const [plain, floor, testkit] = runs.map((list) => ({
+      const [plain, floor, testkit, unmonitored] = runs.map((list) => ({
         wallMs: median(list.map((r) => r.wallMs)),
         cpuMs: median(list.map((r) => r.cpuMs)),
       }))
       const tests = FILES * TESTS_PER_FILE
+      // What the reporter says testkit itself cost (its setup and hooks, summed over the files).
+      const { summary } = JSON.parse(readFileSync(join(dirs[2], 'report.json'), 'utf8'))
       rows.push({
         suite: suite.name,
         plain,
         floor,
         testkit,
+        unmonitoredCpuRatio: unmonitored.cpuMs / plain.cpuMs,
+        reported: { ms: summary.testkitMs, heap: summary.testkitHeap },
         wallRatio: testkit.wallMs / plain.wallMs,
         cpuRatio: testkit.cpuMs / plain.cpuMs,
         floorCpuRatio: floor.cpuMs / plain.cpuMs,
@@ -140,7 +147,8 @@ export function vitestBench(rounds = 5) {
 export function printVitest(rows, rounds) {
   console.log(
     `\nVitest overhead: ${FILES} files, whole run, median of ${rounds} alternating runs (targets: ratio < 1.02, < 20 µs per test).` +
-      '\nCPU = user + system time of Vitest and its workers; "floor" = a setup file with one no-op beforeEach, the least any per-test integration costs.',
+      '\nCPU = user + system time of Vitest and its workers; "floor" = a setup file with one no-op beforeEach, the least any per-test integration costs.' +
+      '\n"monitor off" = testkit with monitor: \'off\' (CPU ratio); "testkit says" = the time its reporter shows for its own setup and hooks, against the plain run\'s CPU.',
   )
   const header = [
     'suite',
@@ -151,7 +159,9 @@ export function printVitest(rows, rounds) {
     'floor CPU',
     'testkit CPU',
     'CPU ratio (floor)',
+    'monitor off',
     'added CPU per test',
+    'testkit says',
   ]
   const table = rows.map((r) => [
     r.suite,
@@ -162,7 +172,9 @@ export function printVitest(rows, rounds) {
     `${r.floor.cpuMs.toFixed(0)} ms`,
     `${r.testkit.cpuMs.toFixed(0)} ms`,
     `${r.cpuRatio.toFixed(3)} (${r.floorCpuRatio.toFixed(3)})`,
+    r.unmonitoredCpuRatio.toFixed(3),
     `${r.perTestUs.toFixed(1)} µs`,
+    `${r.reported.ms.toFixed(0)} ms = ${((r.reported.ms / r.plain.cpuMs) * 100).toFixed(1)}% ${r.reported.ms / r.plain.cpuMs < 0.02 ? '(< 2%)' : '(over 2%)'}`,
   ])
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((line) => line[i].length)))
   const line = (cells) => cells.map((c, i) => c.padEnd(widths[i])).join('  ')

@@ -1,5 +1,6 @@
-import { createRequire } from 'node:module'
-import { inspect } from 'node:util'
+// Not imports: each ESM import of a builtin costs a fresh test worker a module facade.
+const { createRequire } = process.getBuiltinModule('node:module')
+const { inspect } = process.getBuiltinModule('node:util')
 
 type SignalExit = typeof import('signal-exit')
 let signalExit: SignalExit | undefined
