@@ -25,6 +25,19 @@ export {
   type SystemLimits,
 } from './monitor/index.js'
 export { TestkitScopeError } from './report/format.js'
-export type { CleanupFailureRecord, LeakRecord, ScopeRecord, Severity } from './report/model.js'
-export type { JsonReport, ReportCleanupError, ReportLeak, ReportScopeMetrics } from './report/run-report.js'
+export type {
+  CleanupFailureRecord,
+  LeakRecord,
+  MonitorFinding,
+  ScopeMetrics,
+  ScopeRecord,
+  Severity,
+} from './report/model.js'
+export type {
+  JsonReport,
+  ReportCleanupError,
+  ReportFinding,
+  ReportLeak,
+  ReportScopeMetrics,
+} from './report/run-report.js'
 export { allowLeaks, getResourceManager, setCleanupTimeout } from './scope/index.js'

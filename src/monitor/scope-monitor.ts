@@ -178,7 +178,10 @@ export class ScopeMonitor {
       }
     }
     if (started === 0 && fileHandleFds.size === 0) return undefined
-    return { started, running, usage: await childUsage(running), fileHandleFds }
+    // Off Linux a sample runs `ps`: only when a childCpu threshold asks for it, never by default.
+    const sampled = process.platform === 'linux' || this.settings.childCpuMs !== undefined
+    const usage = sampled ? await childUsage(running) : { cpuMs: 0, rss: null }
+    return { started, running, usage, fileHandleFds }
   }
 
   /**
@@ -296,7 +299,7 @@ export class ScopeMonitor {
     before: BeforeCleanup | undefined,
     isFile: boolean,
   ): Promise<number | null> {
-    if (!accountsChildren) return before && before.running.length > 0 ? before.usage.cpuMs : null
+    if (!accountsChildren) return before && before.usage.rss !== null ? before.usage.cpuMs : null
     if (!isFile && before === undefined) return null
     const reaped = reapedCpu()
     const since = isFile ? (mark.childCpu ?? reaped) : (reapedCpuSeen ?? reaped)

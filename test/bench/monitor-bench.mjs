@@ -1,6 +1,7 @@
 // Resource monitor sampling cost, beside what it replaces: asking `ps` (a process per sample) and
 // Node's own process.memoryUsage().
 import { spawnSync } from 'node:child_process'
+import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 
 const ROUNDS = 2_000
@@ -10,6 +11,38 @@ async function perCall(fn, rounds = ROUNDS) {
   const start = performance.now()
   for (let i = 0; i < rounds; i++) await fn()
   return ((performance.now() - start) * 1000) / rounds
+}
+
+const harness = join(import.meta.dirname, 'hook-harness.cjs')
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
+
+/** CPU ms of `tests` trivial tests through testkit's hooks in a fresh process, median of `runs`. */
+function hookCpu(tests, monitor, runs) {
+  const results = Array.from({ length: runs }, () => {
+    const out = spawnSync(process.execPath, [harness, String(tests)], {
+      encoding: 'utf8',
+      env: { ...process.env, TESTKIT_MONITOR: monitor },
+    })
+    if (out.status !== 0) throw new Error(`hook harness failed: ${out.stderr}`)
+    return JSON.parse(out.stdout).testsMs
+  })
+  return median(results)
+}
+
+/**
+ * What the monitor adds to a test that registers nothing (its sample at the test's end), in µs:
+ * warm (a long file) and cold (the first 100 tests of a fresh worker, as in a file of 100 tests).
+ */
+function perTestSample() {
+  const warm = 20_000
+  const cold = 100
+  const us = (tests, monitor, runs) => (hookCpu(tests, monitor, runs) * 1000) / tests
+  return [
+    ['per test: testkit hooks, monitor on, warm', us(warm, 'warn', 3)],
+    ['per test: testkit hooks, monitor off, warm', us(warm, 'off', 3)],
+    ['per test: testkit hooks, monitor on, first 100 of a file', us(cold, 'warn', 9)],
+    ['per test: testkit hooks, monitor off, first 100 of a file', us(cold, 'off', 9)],
+  ]
 }
 
 /** µs per call of each monitor method, and of the baselines. */
@@ -29,6 +62,7 @@ export async function monitorBench() {
         'baseline: spawn `ps -o rss= -p <pid>`',
         await perCall(() => spawnSync('ps', ['-o', 'rss=', '-p', String(process.pid)]), 20),
       ],
+      ...perTestSample(),
     ],
   }
 }
