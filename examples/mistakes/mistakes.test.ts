@@ -1,7 +1,10 @@
 // Typical mistakes, each one a test. testkit finds what went wrong, cleans what is left, and the
 // reporter says which test and which line; the rest of the suite is unharmed.
 import { spawn } from 'node:child_process'
+import { openSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { trackPool, useResource, useServer } from '@orchestr8/testkit'
 import Database from 'better-sqlite3'
 import { createPool } from 'generic-pool'
@@ -62,6 +65,13 @@ describe('forgotten', () => {
 
   test('a child process that is never stopped', () => {
     spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'])
+  })
+
+  test('a file that is never closed', () => {
+    const path = join(tmpdir(), 'testkit-demo-notes.txt')
+    writeFileSync(path, 'notes')
+    // Never closed: testkit reports the descriptor (it cannot know who else uses it, so it leaves it).
+    openSync(path, 'r')
   })
 
   test('the next test runs with none of them left', () => {

@@ -38,7 +38,9 @@ test('the helpers example suite passes clean, with a one-line summary', async ()
   const run = await runVitest('examples/helpers')
 
   expect(run.code).toBe(0)
-  expect(run.stdout).toMatch(/testkit no leaks, no cleanup failures, no figure over its threshold: \d+ resources registered, cleanup took/)
+  expect(run.stdout).toMatch(
+    /testkit no leaks, no cleanup failures, no figure over its threshold: \d+ resources registered, cleanup took/,
+  )
   expect(run.report?.summary).toMatchObject({ leaks: 0, cleanupErrors: 0, errors: 0, warnings: 0 })
 })
 
@@ -46,7 +48,7 @@ test('the demo (typical mistakes) warns, cleans and reports each mistake with it
   const run = await runVitest('examples/mistakes')
 
   expect(run.code).toBe(0)
-  expect(run.stdout).toContain('testkit 0 errors, 6 warnings')
+  expect(run.stdout).toContain('testkit 0 errors, 7 warnings')
   const forgotten = run.report?.leaks.filter((leak) => leak.test?.startsWith('forgotten >'))
   expect(forgotten?.map((leak) => [leak.test, leak.type, leak.origin?.line, leak.action])).toEqual([
     [
@@ -67,6 +69,8 @@ test('the demo (typical mistakes) warns, cleans and reports each mistake with it
       lineOf('examples/mistakes/mistakes.test.ts', 'spawn(process.execPath'),
       'cleaned',
     ],
+    // A raw descriptor has no creating line testkit could know, and is reported, not closed.
+    ['forgotten > a file that is never closed', 'FileDescriptor', undefined, 'reported'],
   ])
   expect(run.report?.leaks.filter((leak) => !leak.test?.startsWith('forgotten >'))).toEqual([
     expect.objectContaining({
@@ -93,7 +97,8 @@ test('the same demo under TESTKIT_LEAKS=fail fails exactly the tests with mistak
   const run = await runVitest('examples/mistakes', [], { TESTKIT_LEAKS: 'fail' })
 
   expect(run.code).toBe(1)
-  expect(run.stdout).toContain('6 failed | 2 passed')
+  // The file left open is the monitor's finding: a warning unless TESTKIT_MONITOR=fail.
+  expect(run.stdout).toContain('6 failed | 3 passed')
   expect(run.stdout).toContain('✓ the next test still finds the pool whole')
   expect(run.stdout).toContain('✓ the next test runs with none of them left')
 })

@@ -68,13 +68,26 @@ describe('thresholds on figures of real workloads (fixtures/monitor/thresholds)'
     const run = await runVitest(fixture, ['--project', 'thresholds'], { TESTKIT_MONITOR: 'fail' })
 
     expect(run.code).toBe(1)
-    expect(run.stdout).toMatch(/Test Files {2}3 failed \| 1 passed \(4\)\n\s+Tests {2}3 failed \| 13 passed \(16\)/)
+    expect(run.stdout).toMatch(
+      /Test Files {2}3 failed \| 1 passed \(4\)\n\s+Tests {2}3 failed \| 13 passed \(16\)/,
+    )
     expect(run.stderr).toContain('FAIL  |thresholds| thresholds/heap.test.ts [ thresholds/heap.test.ts ]')
     expect(run.stderr).toContain('FAIL  |thresholds| thresholds/files.test.ts > keeps a file open')
     expect(run.stderr).toContain('FAIL  |thresholds| thresholds/children.test.ts > runs a busy child process')
     expect(run.stderr).toContain('FAIL  |thresholds| thresholds/children.test.ts > has a slow cleanup')
     expect(run.stderr).toMatch(/heap-growth: The heap grew by [\d.]+ MB across this file's tests/)
     expect(run.report?.summary).toMatchObject({ errors: 4, warnings: 0 })
+  })
+
+  test('with --expose-gc every file is measured after a GC, and the growth is still found', async () => {
+    const run = await runVitest(fixture, ['--project', 'thresholds'], { NODE_OPTIONS: '--expose-gc' })
+
+    const files = run.report?.tests.filter((entry) => entry.test === null) ?? []
+    expect(files).toHaveLength(4)
+    expect(files.every((entry) => entry.metrics?.gc === true)).toBe(true)
+    expect(findingsOf(run.report, 'heap-growth').map((finding) => finding.file)).toEqual([
+      'thresholds/heap.test.ts',
+    ])
   })
 
   test('under TESTKIT_MONITOR=off nothing is measured and nothing is reported', async () => {

@@ -37,9 +37,16 @@ test('monitoring defaults: warnings, 50 MB of heap a file, 1 s of cleanup, no ch
 })
 
 test('monitoring thresholds come from the environment first, and false or off turns one off', () => {
-  const env = { TESTKIT_MONITOR: 'fail', TESTKIT_HEAP_GROWTH: 'off', TESTKIT_CHILD_CPU: '500', TESTKIT_NEAR_LIMIT: '0.9' }
+  const env = {
+    TESTKIT_MONITOR: 'fail',
+    TESTKIT_HEAP_GROWTH: 'off',
+    TESTKIT_CHILD_CPU: '500',
+    TESTKIT_NEAR_LIMIT: '0.9',
+  }
 
-  expect(resolveOptions({ monitor: 'off', heapGrowth: 10, slowCleanup: false, childCpu: 100 }, env)).toMatchObject({
+  expect(
+    resolveOptions({ monitor: 'off', heapGrowth: 10, slowCleanup: false, childCpu: 100 }, env),
+  ).toMatchObject({
     monitor: 'fail',
     heapGrowth: undefined,
     slowCleanup: undefined,

@@ -54,20 +54,23 @@ describe.runIf(process.platform === 'linux')('descriptors, watched by a probe', 
 })
 
 describe('children: CPU and memory of running child processes', () => {
-  test.runIf(process.platform === 'linux')('read from /proc and through pidusage (ps), they agree', async () => {
-    const child = busyChild(300)
-    await spin(500)
-    const pids = [child.pid as number]
+  test.runIf(process.platform === 'linux')(
+    'read from /proc and through pidusage (ps), they agree',
+    async () => {
+      const child = busyChild(300)
+      await spin(500)
+      const pids = [child.pid as number]
 
-    const proc = await childUsage(pids, 'linux')
-    const portable = await childUsage(pids, 'darwin')
+      const proc = await childUsage(pids, 'linux')
+      const portable = await childUsage(pids, 'darwin')
 
-    expect(proc.cpuMs).toBeGreaterThanOrEqual(250)
-    expect(proc.rss).toBeGreaterThan(10 * 1024 * 1024)
-    // Linux's ps gives CPU time in whole seconds; macOS's in hundredths.
-    expect(Math.abs(portable.cpuMs - proc.cpuMs)).toBeLessThanOrEqual(1000)
-    expect(Math.abs((portable.rss ?? 0) - (proc.rss ?? 0))).toBeLessThan((proc.rss ?? 0) * 0.2)
-  })
+      expect(proc.cpuMs).toBeGreaterThanOrEqual(250)
+      expect(proc.rss).toBeGreaterThan(10 * 1024 * 1024)
+      // Linux's ps gives CPU time in whole seconds; macOS's in hundredths.
+      expect(Math.abs(portable.cpuMs - proc.cpuMs)).toBeLessThanOrEqual(1000)
+      expect(Math.abs((portable.rss ?? 0) - (proc.rss ?? 0))).toBeLessThan((proc.rss ?? 0) * 0.2)
+    },
+  )
 
   test('no children, no figures; a pid that is gone is skipped', async () => {
     expect(await childUsage([])).toEqual({ cpuMs: 0, rss: null })
