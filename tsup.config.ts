@@ -21,8 +21,13 @@ function writeSetupEntries(): void {
       "import * as vitest from 'vitest'",
       '',
       started,
-      "const require = process.getBuiltinModule('node:module').createRequire(import.meta.url)",
-      "require('./setup-runtime.cjs').installVitestScopes(vitest, started)",
+      // Vitest's vm pools run tests in a vm context of their own: the runtime must load in it (through
+      // Vitest's loader), where the test's globals and the main entry's scope state live.
+      "const inMainRealm = process.getBuiltinModule('node:vm').runInThisContext('globalThis') === globalThis",
+      'const runtime = inMainRealm',
+      "  ? process.getBuiltinModule('node:module').createRequire(import.meta.url)('./setup-runtime.cjs')",
+      "  : await import('./setup-runtime.cjs')",
+      'runtime.installVitestScopes(vitest, started)',
       '',
     ].join('\n'),
   )

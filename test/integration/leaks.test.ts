@@ -67,6 +67,20 @@ describe('the leak corpus: one leak per test, of every kind', () => {
     expect(run.report?.leaks.every((leak) => leak.severity === 'warning')).toBe(true)
   })
 
+  test.each([['vmThreads'], ['vmForks']])(
+    'in the %s pool the same timer leaks are found, with their lines',
+    async (pool) => {
+      const all = await runVitest(fixture, ['--project', 'corpus', 'corpus/timers.test.ts'])
+      const vm = await runVitest(fixture, ['--project', 'corpus', 'corpus/timers.test.ts', `--pool=${pool}`])
+
+      expect(vm.code).toBe(1)
+      const found = (run: typeof vm) =>
+        run.report?.leaks.map((leak) => [leak.test, leak.type, leak.origin?.line]).sort()
+      expect(found(vm)).toHaveLength(6)
+      expect(found(vm)).toEqual(found(all))
+    },
+  )
+
   test('under TESTKIT_LEAKS=off nothing is tracked', async () => {
     const run = await runVitest(fixture, ['--project', 'corpus', 'corpus/timers.test.ts'], {
       TESTKIT_LEAKS: 'off',

@@ -35,6 +35,9 @@ describe('a manager per test, through the testkit() plugin', () => {
     ['threads', ['--pool=threads']],
     ['forks without isolation', ['--no-isolate']],
     ['threads without isolation', ['--pool=threads', '--no-isolate']],
+    // The vm pools run each file in a vm context: the setup's runtime loads in it, not in Node's realm.
+    ['vmThreads', ['--pool=vmThreads']],
+    ['vmForks', ['--pool=vmForks']],
   ])(
     'concurrent tests see only their own resources, file resources go after afterAll (%s)',
     async (_pool, args) => {
