@@ -9,7 +9,7 @@ import { addExitParticipant, CLEANUP_FOR_EXIT, removeExitParticipant } from './e
 import { findCycle } from './graph.js'
 import { CategoryLimits, validateLimits } from './limits.js'
 import { MetricsRecorder } from './metrics.js'
-import { captureStack, firstUserFrame, formatLocation, type StackHolder } from './origin.js'
+import { captureStack, formatLocation, originOf, type StackHolder } from './origin.js'
 import { CleanupPass, type PassHost } from './pass.js'
 import {
   type CleanupFunction,
@@ -181,7 +181,7 @@ export class ResourceManager {
         description: entry.description,
         tags: entry.tags ? [...entry.tags] : [],
         age,
-        registeredAt: firstUserFrame(entry.origin?.stack),
+        registeredAt: originOf(entry.origin),
         reason: this.#isClosed ? 'closed' : 'age',
       })
     }
@@ -243,7 +243,7 @@ export class ResourceManager {
     for (const definition of definitions) {
       const existing = this.#entries.get(definition.id)
       if (existing !== undefined || batch.has(definition.id)) {
-        const at = existing && formatLocation(firstUserFrame(existing.origin?.stack))
+        const at = existing && formatLocation(originOf(existing.origin))
         throw new DuplicateResourceError(
           definition.id,
           existing ? at && `registered at ${at}` : 'twice in one batch',

@@ -2,9 +2,61 @@ import { isAbsolute, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { SourceLocation } from './types.js'
 
-/** A captured, not yet formatted, call stack. V8 formats `stack` only when it is first read. */
+/**
+ * A captured, not yet formatted, call stack. V8 formats `stack` only when it is first read, with the
+ * `Error.prepareStackTrace` of that moment: read it through stackText() and the helpers below.
+ */
 export interface StackHolder {
-  stack?: string
+  stack?: unknown
+  /** The raw frames, when a cheap look read them (then `stack` holds them, not text). */
+  sites?: readonly NodeJS.CallSite[]
+  /** The test runner's formatter (it applies source maps), for the text of raw frames. */
+  format?: (error: Error, sites: NodeJS.CallSite[]) => unknown
+  text?: string
+}
+
+const asSites = (_error: unknown, sites: NodeJS.CallSite[]) => sites
+
+/**
+ * The raw frames of a stack, with nothing formatted and no source map applied (which, under Vitest,
+ * decodes the whole map of a test file: ~10 ms the first time). Undefined when no runner formats
+ * stacks (Node's own formatting may apply source maps) or the text was already made.
+ */
+function sitesOf(holder: StackHolder): readonly NodeJS.CallSite[] | undefined {
+  if (holder.sites !== undefined || holder.text !== undefined) return holder.sites
+  const format = Error.prepareStackTrace
+  if (format === undefined) return undefined
+  Error.prepareStackTrace = asSites
+  try {
+    const value = holder.stack
+    if (Array.isArray(value)) {
+      holder.sites = value
+      holder.format = format
+    }
+  } finally {
+    Error.prepareStackTrace = format
+  }
+  return holder.sites
+}
+
+/** The stack as text, source-mapped by the test runner when it maps stacks. */
+export function stackText(holder: StackHolder | undefined): string | undefined {
+  if (holder === undefined) return undefined
+  if (holder.text !== undefined) return holder.text
+  if (holder.sites === undefined) {
+    const value = holder.stack
+    holder.text = typeof value === 'string' ? value : undefined
+  } else {
+    const sites = holder.sites as NodeJS.CallSite[]
+    const text = holder.format?.(holder as Error, sites)
+    holder.text = typeof text === 'string' ? text : `Error${sites.map((site) => `\n    at ${site}`).join('')}`
+  }
+  return holder.text
+}
+
+const siteFile = (site: NodeJS.CallSite): string | undefined => {
+  const name = site.getFileName()
+  return name?.startsWith('file://') ? fileURLToPath(name) : (name ?? undefined)
 }
 
 // Enough frames to get through this package's own layers (track -> helper) to the caller. Each frame
@@ -40,13 +92,35 @@ export function isUserFile(file: string): boolean {
   return isAbsolute(file) && !file.startsWith(OWN_ROOT) && !file.includes(`${sep}node_modules${sep}`)
 }
 
-/** Whether any frame of a stack is in `file`. */
-export function stackHasFile(stack: string | undefined, file: string): boolean {
+/** Whether any frame of a captured stack is in `file`. Cheap: raw frames when it can. */
+export function stackHasFile(holder: StackHolder | undefined, file: string): boolean {
+  if (holder === undefined) return false
+  const sites = sitesOf(holder)
+  if (sites !== undefined) return sites.some((site) => siteFile(site) === file)
+  const stack = stackText(holder)
   if (!stack) return false
   for (const line of stack.split('\n')) {
     if (parseFrame(line)?.file === file) return true
   }
   return false
+}
+
+/**
+ * Whether a captured stack has a frame in the user's code. Cheap: raw frames when it can, so that
+ * what turns out not to be the user's never costs a formatted, source-mapped stack.
+ */
+export function hasUserFrame(holder: StackHolder): boolean {
+  const sites = sitesOf(holder)
+  if (sites === undefined) return firstUserFrame(stackText(holder)) !== null
+  return sites.some((site) => {
+    const file = siteFile(site)
+    return file !== undefined && isUserFile(file)
+  })
+}
+
+/** The first frame of a captured stack in the user's code, source-mapped, or null. */
+export function originOf(holder: StackHolder | undefined): SourceLocation | null {
+  return firstUserFrame(stackText(holder))
 }
 
 /** The first frame of a stack in the user's code, or null. */

@@ -1,4 +1,4 @@
-import { firstUserFrame, stackHasFile } from '../core/origin.js'
+import { hasUserFrame, originOf, stackHasFile } from '../core/origin.js'
 import { realTimers } from '../core/timers.js'
 import type { LeakRecord, ScopeRecord } from '../report/model.js'
 import { matchesRule, type ScopeSlot } from '../scope/state.js'
@@ -37,7 +37,7 @@ function isPooledSocket(handle: Handle): boolean {
  * (the test file is on the stack). Others were made while importing modules: singletons by design.
  */
 function isFilesOwn(handle: Handle, testFile: string | undefined): boolean {
-  return testFile === undefined || stackHasFile(handle.stack?.stack, testFile)
+  return testFile === undefined || stackHasFile(handle.stack, testFile)
 }
 
 /**
@@ -45,8 +45,8 @@ function isFilesOwn(handle: Handle, testFile: string | undefined): boolean {
  * a listening http server). Handles past the stack budget have no stack and stay in.
  */
 function isLibraryInternal(handle: Handle): boolean {
-  const stack = handle.stack?.stack
-  return stack !== undefined && firstUserFrame(stack) === null && !isPooledSocket(handle)
+  const { stack } = handle
+  return stack !== undefined && !hasUserFrame(stack) && !isPooledSocket(handle)
 }
 
 async function settle(handles: Handle[], ms: number): Promise<void> {
@@ -73,7 +73,7 @@ async function cleanWithin(handle: Handle): Promise<void> {
 
 function toLeak(handle: Handle, autoClean: boolean): Omit<LeakRecord, 'severity'> & { severity?: 'warning' } {
   let kind = handle.kind
-  const origin = firstUserFrame(handle.stack?.stack)
+  const origin = originOf(handle.stack)
   // An HTTP agent's idle keep-alive socket: its pool's design, a warning at most.
   const pooled = isPooledSocket(handle)
   if (pooled) kind = keepAliveSocketKind

@@ -3,7 +3,7 @@ import type { Socket as UdpSocket } from 'node:dgram'
 import fs from 'node:fs'
 import type { Server, Socket } from 'node:net'
 import timers from 'node:timers'
-import { captureStack, firstUserFrame, type StackHolder } from '../core/origin.js'
+import { captureStack, originOf, type StackHolder } from '../core/origin.js'
 import { saveRealTimers } from '../core/timers.js'
 import { activeSlot, type ScopeSlot } from '../scope/state.js'
 import type { Handle, HandleKind } from './handle.js'
@@ -79,9 +79,9 @@ function wrap<T extends object, K extends keyof T>(owner: T, name: K, make: (ori
  * When a callback of a timer a test left running throws after that test, the error says which test
  * created the timer and where (the runner would blame whatever test runs at that moment).
  */
-function blame(error: unknown, slot: ScopeSlot, stack: string | undefined): void {
+function blame(error: unknown, slot: ScopeSlot, stack: StackHolder | undefined): void {
   if (slot.leftBy === undefined || !(error instanceof Error)) return
-  const origin = firstUserFrame(stack)
+  const origin = originOf(stack)
   const where = origin ? ` at ${origin.file}:${origin.line}:${origin.column}` : ''
   const before = error.message
   error.message += `\n(testkit: thrown by a timer that "${slot.leftBy}" created${where} and left running)`
@@ -103,7 +103,7 @@ function patchTimers(): void {
           try {
             return fn.apply(this, args)
           } catch (error) {
-            blame(error, slot, stack?.stack)
+            blame(error, slot, stack)
             throw error
           }
         } as never,

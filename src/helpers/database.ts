@@ -1,4 +1,4 @@
-import { captureStack, firstUserFrame } from '../core/origin.js'
+import { captureStack, originOf } from '../core/origin.js'
 import { ResourceCategory, ResourcePriority } from '../core/types.js'
 import { assertFunction } from '../core/validate.js'
 import { currentScope } from '../scope/current.js'
@@ -74,7 +74,7 @@ export function trackPool<C>(pool: PoolAdapter<C>, name = 'pool'): TrackedPool<C
           scope.addLeak({
             category: 'database',
             type: 'PoolConnection',
-            origin: firstUserFrame(origin.stack),
+            origin: originOf(origin),
             action: 'cleaned',
             message: `A connection of ${name} was still checked out when the test ended.`,
             hint: 'release it (pool.release(connection)) in the test or in afterEach.',
