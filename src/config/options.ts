@@ -109,7 +109,8 @@ function threshold(
 }
 
 function policy(option: string, variable: string, env: NodeJS.ProcessEnv, value: unknown): LeakPolicy {
-  const chosen = env[variable] || value || (option === 'monitor' ? 'warn' : 'fail')
+  // An option given as false, null or '' is a mistake to name, not a reason to use the default.
+  const chosen = env[variable] || (value === undefined ? (option === 'monitor' ? 'warn' : 'fail') : value)
   if (!policies.includes(chosen as LeakPolicy)) {
     invalid(env[variable] ? `${option} (from ${variable})` : option, chosen, "one of 'fail', 'warn', 'off'")
   }
@@ -163,11 +164,17 @@ export function resolveOptions(
   if (update !== undefined && !['1', '0', 'true', 'false', ''].includes(update)) {
     invalid('TESTKIT_UPDATE_BASELINE', update, "'1' or '0'")
   }
-  const nearLimit = threshold('nearLimit', 'TESTKIT_NEAR_LIMIT', env, options.nearLimit, 0.8)
-  if (nearLimit === undefined || nearLimit > 1) {
+  const nearRaw = env.TESTKIT_NEAR_LIMIT || options.nearLimit
+  const nearLimit =
+    nearRaw === undefined
+      ? 0.8
+      : typeof nearRaw === 'string' && nearRaw.trim() !== ''
+        ? Number(nearRaw)
+        : nearRaw
+  if (typeof nearLimit !== 'number' || !(nearLimit > 0 && nearLimit <= 1)) {
     invalid(
-      'nearLimit',
-      env.TESTKIT_NEAR_LIMIT || options.nearLimit,
+      env.TESTKIT_NEAR_LIMIT ? 'nearLimit (from TESTKIT_NEAR_LIMIT)' : 'nearLimit',
+      nearRaw,
       'a share of the limit above 0, at most 1',
     )
   }

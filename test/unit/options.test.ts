@@ -67,4 +67,18 @@ test('a bad monitoring option names the option, where it came from and what it m
     'testkit option "nearLimit" must be a share of the limit above 0, at most 1, got 1.5.',
   )
   expect(() => resolveOptions({ nearLimit: false as never })).toThrow(/"nearLimit" must be a share/)
+  expect(() => resolveOptions({}, { TESTKIT_NEAR_LIMIT: 'off' })).toThrow(
+    'testkit option "nearLimit (from TESTKIT_NEAR_LIMIT)" must be a share of the limit above 0, at most 1, got "off".',
+  )
+})
+
+test('a policy given as false, null or an empty string is named, not read as the default', () => {
+  for (const value of [false, null, '', 0]) {
+    expect(() => resolveOptions({ monitor: value as never })).toThrow(
+      /testkit option "monitor" must be one of 'fail', 'warn', 'off', got/,
+    )
+    expect(() => resolveOptions({ leaks: value as never })).toThrow(
+      /testkit option "leaks" must be one of 'fail', 'warn', 'off', got/,
+    )
+  }
 })
