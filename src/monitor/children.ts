@@ -1,3 +1,4 @@
+import { untracked } from '../scope/state.js'
 import { procCpu, procFields, readProc } from './proc.js'
 
 /** What the running children of a scope were using when sampled. */
@@ -6,20 +7,24 @@ export interface ChildUsage {
   cpuMs: number
   /** The largest resident set among them, bytes, or null when none could be read. */
   rss: number | null
+  /** Linux: CPU ms of each one read, by pid. */
+  byPid?: Map<number, number>
 }
 
 function linuxUsage(pids: readonly number[]): ChildUsage {
   let cpuMs = 0
   let rss: number | null = null
+  const byPid = new Map<number, number>()
   for (const pid of pids) {
     const cpu = procCpu(pid)
     // Gone meanwhile: its time is now the parent's to account (cutime).
     if (cpu === undefined) continue
+    byPid.set(pid, cpu.own + cpu.children)
     cpuMs += cpu.own + cpu.children
     const resident = procFields(readProc(`/proc/${pid}/status`)).get('VmRSS')
     if (resident !== undefined) rss = Math.max(rss ?? 0, resident)
   }
-  return { cpuMs, rss }
+  return { cpuMs, rss, byPid }
 }
 
 async function portableUsage(pids: readonly number[]): Promise<ChildUsage> {
@@ -27,7 +32,8 @@ async function portableUsage(pids: readonly number[]): Promise<ChildUsage> {
   let stats: Awaited<ReturnType<typeof pidusage>>
   try {
     // `ps` wherever there is one (macOS's default): on Linux its /proc reader keeps files open.
-    stats = await pidusage([...pids], { usePs: true })
+    // It spawns `ps` (or asks Windows) synchronously within the call: not a child of the test's.
+    stats = await untracked(() => pidusage([...pids], { usePs: true }))
   } catch {
     // One of them exited between the check and the sample: nothing reliable to say.
     return { cpuMs: 0, rss: null }

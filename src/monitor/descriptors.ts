@@ -16,8 +16,10 @@ class DescriptorWatch {
 
   /** Whether descriptors are this test file's alone: not in worker threads, which share the process's. */
   get isAvailable(): boolean {
-    const { isMainThread } = process.getBuiltinModule('node:worker_threads')
-    if (this.#dir === undefined) this.#dir = (isMainThread && LISTINGS.find((dir) => existsSync(dir))) || null
+    if (this.#dir === undefined) {
+      const { isMainThread } = process.getBuiltinModule('node:worker_threads')
+      this.#dir = (isMainThread && LISTINGS.find((dir) => existsSync(dir))) || null
+    }
     return this.#dir !== null
   }
 
@@ -41,7 +43,10 @@ class DescriptorWatch {
     return this.#open
   }
 
-  /** What a descriptor points at: a path, or e.g. 'socket:[123]', 'pipe:[45]', 'anon_inode:[eventfd]'. */
+  /**
+   * What a descriptor points at: a path, or e.g. 'socket:[123]', 'pipe:[45]', 'anon_inode:[eventfd]'.
+   * Undefined on macOS, whose /dev/fd entries are not links: there descriptors are counted, not named.
+   */
   target(fd: string): string | undefined {
     try {
       return readlinkSync(`${this.#dir}/${fd}`)

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { openSync, readFileSync, readSync } from 'node:fs'
 
 // Synchronous on purpose: a /proc or cgroup file is generated in memory, and one read costs a few
 // microseconds where the thread-pool round trips of an async read cost hundreds.
@@ -43,4 +43,36 @@ export function procCpu(pid: number | 'self'): { own: number; children: number }
   const own = Number(fields[11]) + Number(fields[12])
   const children = Number(fields[13]) + Number(fields[14])
   return { own: own * TICK_MS, children: children * TICK_MS }
+}
+
+// /proc/self/statm, kept open: a pread of it costs ~1.5 µs, where process.memoryUsage.rss() opens and
+// parses /proc/self/stat each time (~8 µs warm, ~40 µs in a fresh test worker). Opened before any
+// scope starts (see ScopeMonitor), so it is part of every scope's baseline, never a held file.
+let statm: number | null | undefined
+const statmText = Buffer.alloc(128)
+let pageSize = 0
+
+/** The process's resident set in bytes: from a kept-open /proc/self/statm on Linux, else Node's figure. */
+export function residentSet(): number {
+  if (statm === undefined) {
+    try {
+      statm = process.platform === 'linux' ? openSync('/proc/self/statm', 'r') : null
+    } catch {
+      statm = null
+    }
+  }
+  if (statm !== null) {
+    try {
+      const length = readSync(statm, statmText, 0, statmText.length, 0)
+      const pages = Number(statmText.toString('latin1', 0, length).split(' ')[1])
+      if (pageSize === 0 && pages > 0) {
+        // The page size, which Node does not expose: the nearest power of two to Node's figure / pages.
+        pageSize = 2 ** Math.round(Math.log2(process.memoryUsage.rss() / pages))
+      }
+      if (pages > 0) return pages * pageSize
+    } catch {
+      statm = null
+    }
+  }
+  return process.memoryUsage.rss()
 }

@@ -6,7 +6,7 @@ import { matchesRule, type ScopeSlot } from '../scope/state.js'
 import { type ChildUsage, childUsage } from './children.js'
 import { descriptors, isHeldFile, opened } from './descriptors.js'
 import { collector, exposedGc } from './gc.js'
-import { procCpu, procFields, readProc, softLimit } from './proc.js'
+import { procCpu, procFields, readProc, residentSet, softLimit } from './proc.js'
 
 const MB = 1024 * 1024
 // Not imports: see detect/patch.ts.
@@ -64,6 +64,9 @@ const startedBy = new Map<string, number>()
 const warned = new Set<MonitorFinding['kind']>()
 let limits: { files: number | null; processes: number | null } | undefined
 let reapedCpuSeen: number | undefined
+/** CPU ms already charged to a scope for children still running at its end, by pid: once they are reaped, not again. */
+const chargedRunning = new Map<number, number>()
+let processesCheckedAt = Number.NEGATIVE_INFINITY
 
 // Reaped children's CPU (cutime) is the process's: only a process running one file at a time can
 // split it between tests. Worker threads share one process.
@@ -72,8 +75,10 @@ const heapUsed = () => getHeapStatistics().used_heap_size
 const reapedCpu = () => procCpu('self')?.children ?? 0
 
 function processLimits(): NonNullable<typeof limits> {
-  const text = readProc('/proc/self/limits')
-  limits ??= { files: softLimit(text, 'Max open files'), processes: softLimit(text, 'Max processes') }
+  if (limits === undefined) {
+    const text = readProc('/proc/self/limits')
+    limits = { files: softLimit(text, 'Max open files'), processes: softLimit(text, 'Max processes') }
+  }
   return limits
 }
 
@@ -102,6 +107,20 @@ function readProcDirs(): string[] {
   }
 }
 
+let lastListing: readonly string[] | undefined
+
+/**
+ * Drops the owners of descriptors a new listing no longer has: closed, between scopes or within one,
+ * so that a file opened later under the same number is reported. Only when the listing changed.
+ */
+function forgetClosed(fds: readonly string[]): void {
+  if (fds === lastListing) return
+  lastListing = fds
+  if (owners.size === 0) return
+  const open = new Set(fds)
+  for (const fd of owners.keys()) if (!open.has(fd)) owners.delete(fd)
+}
+
 /** The tests that hold (or started) the most, as 'name (count)', at most three. */
 function topHolders(counts: Map<string, number>): string {
   return [...counts]
@@ -122,29 +141,39 @@ export class ScopeMonitor {
   #testsChildren = 0
   /** The previous test's end: the next test's start, so that a test takes one sample, not two. */
   #last: ScopeMark | undefined
+  /** The suite of the test that took #last: a test of another suite comes after its beforeAll hooks. */
+  #lastGroup: unknown
+  /** Off Linux (and in worker threads): the tests' measured child CPU, summed into the file's. */
+  #testsChildCpu: number | null = null
   /** The end sample endsQuietly() took and end() still needs. */
   #pending: ScopeMark | undefined
 
   constructor(settings: MonitorSettings) {
     this.settings = settings
+    // Opens its descriptor now, before any scope's first listing.
+    residentSet()
   }
 
   /**
-   * Hot path, per test: the previous test's end, or else a heap figure, a handle count and a
-   * descriptor probe. Undefined for a test that runs `concurrent`ly: tests that overlap share the
+   * Hot path, per test: the previous test's end when it ran in the same suite (`group`: so that what
+   * a nested describe's beforeAll opens is not this test's), or else a heap figure, a handle count and
+   * a descriptor probe. Undefined for a test that runs `concurrent`ly: tests that overlap share the
    * process's figures, so theirs go to the file.
    */
-  begin(): ScopeMark
-  begin(concurrent: boolean | undefined): ScopeMark | undefined
-  begin(concurrent = false): ScopeMark | undefined {
+  begin(concurrent?: false, group?: unknown): ScopeMark
+  begin(concurrent: boolean | undefined, group?: unknown): ScopeMark | undefined
+  begin(concurrent = false, group?: unknown): ScopeMark | undefined {
     if (concurrent) {
       this.#last = undefined
       return undefined
     }
-    return this.#last ?? this.#sample(descriptors.current())
+    const last = this.#lastGroup === group ? this.#last : undefined
+    this.#lastGroup = group
+    return last ?? this.#sample(descriptors.current())
   }
 
   #sample(fds: readonly string[], ownMs = 0): ScopeMark {
+    forgetClosed(fds)
     return { heap: heapUsed(), handles: process.getActiveResourcesInfo().length, fds, ownMs }
   }
 
@@ -226,7 +255,11 @@ export class ScopeMonitor {
       this.#testsOwnMs += own(performance.now())
       return undefined
     }
-    const childCpuMs = await this.#childCpu(mark, before, isFile)
+    let childCpuMs = await this.#childCpu(mark, before, isFile)
+    if (!accountsChildren) {
+      if (!isFile && childCpuMs !== null) this.#testsChildCpu = (this.#testsChildCpu ?? 0) + childCpuMs
+      if (isFile && this.#testsChildCpu !== null) childCpuMs = (childCpuMs ?? 0) + this.#testsChildCpu
+    }
     const findings: MonitorFinding[] = []
     const heap = this.#heapDelta(mark, now.heap, isFile, findings)
     // Child CPU is a per-test threshold: a file's figure sums its tests'.
@@ -241,7 +274,7 @@ export class ScopeMonitor {
     const metrics: ScopeMetrics = {
       heapDelta: heap.delta,
       gc: heap.gc,
-      rss: process.memoryUsage.rss(),
+      rss: residentSet(),
       fds: descriptors.isAvailable ? { before: mark.fds.length, after: fds.length } : null,
       handles: { before: mark.handles, after: now.handles },
       children: started,
@@ -304,9 +337,19 @@ export class ScopeMonitor {
     const reaped = reapedCpu()
     const since = isFile ? (mark.childCpu ?? reaped) : (reapedCpuSeen ?? reaped)
     reapedCpuSeen = reaped
+    let newlyReaped = reaped - since
+    // Children an earlier test was charged for while they ran, reaped since: that part is counted.
+    // (A file's figure is everything reaped during it, each child once.)
+    for (const [pid, charged] of isFile ? [] : chargedRunning) {
+      if (procCpu(pid) !== undefined) continue
+      chargedRunning.delete(pid)
+      newlyReaped -= charged
+    }
     // Still running after the cleanup (autoClean off, or detached): their own time so far.
     const running = before?.running.filter((pid) => procCpu(pid) !== undefined) ?? []
-    return reaped - since + (await childUsage(running)).cpuMs
+    const usage = await childUsage(running)
+    for (const [pid, cpu] of usage.byPid ?? []) chargedRunning.set(pid, cpu)
+    return Math.max(0, newlyReaped) + usage.cpuMs
   }
 
   #heapDelta(
@@ -381,6 +424,10 @@ export class ScopeMonitor {
     if (started > 0) startedBy.set(label, (startedBy.get(label) ?? 0) + started)
     const limit = processLimits().processes
     if (limit === null || warned.has('process-limit')) return
+    // At most every 50 ms: a suite that starts a child per test need not read /proc for each.
+    const now = performance.now()
+    if (now - processesCheckedAt < 50) return
+    processesCheckedAt = now
     const near = Math.ceil(limit * this.settings.nearLimit)
     const count = userThreads(near)
     if (count === undefined || count < near) return

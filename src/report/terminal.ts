@@ -46,7 +46,14 @@ function figuresLine(report: JsonReport): string | undefined {
   const children = files.reduce((sum, f) => sum + (f.metrics?.children ?? 0), 0)
   if (children > 0) {
     const cpu = files.reduce((sum, f) => sum + (f.metrics?.childCpuMs ?? 0), 0)
-    parts.push(`${children} child process${children === 1 ? '' : 'es'} using ${ms(cpu)} of CPU`)
+    // null where it could not be measured (children that exited, in worker threads or off Linux).
+    const unmeasured = files.some((f) => (f.metrics?.children ?? 0) > 0 && f.metrics?.childCpuMs == null)
+    const processes = `${children} child process${children === 1 ? '' : 'es'}`
+    if (!unmeasured) parts.push(`${processes} using ${ms(cpu)} of CPU`)
+    else
+      parts.push(
+        cpu > 0 ? `${processes} using at least ${ms(cpu)} of CPU` : `${processes} (CPU not measured)`,
+      )
   }
   const share = `${((summary.testkitShare ?? 0) * 100).toFixed(1)}% of the files' time in the workers`
   const heap = summary.testkitHeap ? `, ~${Math.ceil(summary.testkitHeap / 1024)} KB of heap per file` : ''

@@ -91,8 +91,22 @@ holder[KEY] ??= { sequential: undefined, file: undefined, run: undefined, storag
 /** The process-wide scope state. */
 export const state: ScopeState = holder[KEY]
 
+// Above 0 while testkit itself creates something (the monitor's `ps`): not the test's.
+let untrackedDepth = 0
+
+/** Runs `fn` (synchronous) so that what it creates is noted in no scope: testkit's own work. */
+export function untracked<T>(fn: () => T): T {
+  untrackedDepth++
+  try {
+    return fn()
+  } finally {
+    untrackedDepth--
+  }
+}
+
 /** The slot of the test or file running now, or undefined between files: for leak detection. */
 export function activeSlot(): ScopeSlot | undefined {
+  if (untrackedDepth > 0) return undefined
   return state.storage?.getStore() ?? state.sequential ?? state.file
 }
 

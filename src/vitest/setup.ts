@@ -40,6 +40,8 @@ export type VitestApi = Pick<typeof Vitest, 'inject' | 'beforeEach' | 'afterAll'
 interface TaskLike {
   meta: object
   concurrent?: boolean
+  /** The test's describe block (or file). */
+  suite?: unknown
   /** The test file: on a test its `file`, on the file itself its `filepath`. */
   file?: { filepath: string }
   filepath?: string
@@ -104,7 +106,7 @@ async function finish(slot: ScopeSlot, task: TaskLike, mark: ScopeMark | undefin
 function testHook(settings: ScopeSettings): RawAroundEach {
   return async (runTest, { task }) => {
     const slot = newSlot('test', settings)
-    const mark = ending.monitor?.begin(task.concurrent)
+    const mark = ending.monitor?.begin(task.concurrent, task.suite)
     if (task.concurrent) {
       // Concurrent tests overlap: only an async context tells them apart.
       await runInSlot(slot, runTest)
@@ -161,7 +163,7 @@ function installLegacyHooks(settings: ScopeSettings, fileSlot: ScopeSlot): void 
   const { afterAll, beforeEach } = vitest
   beforeEach(({ task, onTestFinished }) => {
     const slot = newSlot('test', settings)
-    const mark = ending.monitor?.begin()
+    const mark = ending.monitor?.begin(task.concurrent, task.suite)
     setTestSlot(slot)
     onTestFinished(async () => {
       setTestSlot(undefined)

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs'
 import { open } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -8,6 +9,7 @@ import { resolveOptions } from '../../../src/config/options.js'
 import { childProcessKind, fileHandleKind } from '../../../src/detect/kinds.js'
 import { childUsage } from '../../../src/monitor/children.js'
 import { descriptors, isHeldFile, opened } from '../../../src/monitor/descriptors.js'
+import { procFields, readProc, residentSet } from '../../../src/monitor/proc.js'
 import { monitorSettings, ScopeMonitor } from '../../../src/monitor/scope-monitor.js'
 import { defaultSettings, newSlot } from '../../../src/scope/state.js'
 
@@ -53,6 +55,22 @@ describe.runIf(process.platform === 'linux')('descriptors, watched by a probe', 
   })
 })
 
+test.runIf(process.platform === 'linux')(
+  "the resident set from a kept-open /proc/self/statm agrees with Node's and the kernel's, and opens nothing per read",
+  () => {
+    residentSet()
+    const listed = descriptors.current(true).length
+    const ours = residentSet()
+    const node = process.memoryUsage.rss()
+    const kernel = procFields(readProc('/proc/self/status')).get('VmRSS') ?? 0
+
+    expect(Math.abs(ours - node)).toBeLessThan(node * 0.05)
+    expect(Math.abs(ours - kernel)).toBeLessThan(kernel * 0.05)
+    for (let i = 0; i < 100; i++) residentSet()
+    expect(descriptors.current(true)).toHaveLength(listed)
+  },
+)
+
 describe('children: CPU and memory of running child processes', () => {
   test.runIf(process.platform === 'linux')(
     'read from /proc and through pidusage (ps), they agree',
@@ -76,7 +94,7 @@ describe('children: CPU and memory of running child processes', () => {
     expect(await childUsage([])).toEqual({ cpuMs: 0, rss: null })
     const child = spawn(process.execPath, ['-e', ''])
     await new Promise((resolve) => child.once('exit', resolve))
-    expect(await childUsage([child.pid as number])).toEqual({ cpuMs: 0, rss: null })
+    expect(await childUsage([child.pid as number])).toMatchObject({ cpuMs: 0, rss: null })
   })
 })
 
@@ -106,6 +124,87 @@ describe.runIf(process.platform === 'linux')('the scope monitor on a test', () =
       `1 descriptor of ${file} (fd ${raw}) opened and still open.`,
     ])
     expect(record?.metrics?.fds?.after).toBe((record?.metrics?.fds?.before ?? 0) + 2)
+  })
+
+  test("what opens between two tests of different suites (a nested describe's beforeAll) is not the next test's", async () => {
+    const outer = {}
+    const nested = {}
+    const first = monitor.begin(false, outer)
+    expect(
+      await monitor.end(
+        first,
+        newSlot('test', defaultSettings),
+        undefined,
+        undefined,
+        'a',
+        performance.now(),
+      ),
+    ).toBeUndefined()
+    // The nested describe's beforeAll.
+    const fd = openSync(file, 'r')
+    cleanups.push(() => closeSync(fd))
+    const second = monitor.begin(false, nested)
+    expect(
+      await monitor.end(
+        second,
+        newSlot('test', defaultSettings),
+        undefined,
+        undefined,
+        'b',
+        performance.now(),
+      ),
+    ).toBeUndefined()
+    // Within one suite the previous end is the next start: opened in between, it is the next test's.
+    const other = openSync(file, 'r')
+    cleanups.push(() => closeSync(other))
+    const third = monitor.begin(false, nested)
+    const record = await monitor.end(
+      third,
+      newSlot('test', defaultSettings),
+      undefined,
+      undefined,
+      'c',
+      performance.now(),
+    )
+    expect(record?.leaks.map((leak) => leak.message)).toEqual([
+      `1 descriptor of ${file} (fd ${other}) opened and still open.`,
+    ])
+  })
+
+  test('a child charged to a test while it ran is not charged again to a later test once it is reaped', async () => {
+    const first = newSlot('test', defaultSettings)
+    const firstMark = monitor.begin()
+    const busy = busyChild(400)
+    await spin(600)
+    first.handles = [{ kind: childProcessKind as never, target: busy, detail: undefined, stack: undefined }]
+    const kept = await monitor.end(
+      firstMark,
+      first,
+      undefined,
+      await monitor.beforeCleanup(first.handles),
+      'keeps a busy child',
+      performance.now(),
+    )
+    expect(kept?.metrics?.childCpuMs).toBeGreaterThanOrEqual(350)
+    // Killed and reaped after that test: its ~400 ms now show in the process's reaped-children time.
+    busy.kill('SIGKILL')
+    await once(busy, 'exit')
+
+    const second = newSlot('test', defaultSettings)
+    const secondMark = monitor.begin()
+    const quick = spawn('true')
+    await once(quick, 'exit')
+    second.handles = [{ kind: childProcessKind as never, target: quick, detail: undefined, stack: undefined }]
+    const record = await monitor.end(
+      secondMark,
+      second,
+      undefined,
+      await monitor.beforeCleanup(second.handles),
+      'runs a quick child',
+      performance.now(),
+    )
+    expect(record?.metrics?.children).toBe(1)
+    expect(record?.metrics?.childCpuMs).toBeLessThan(150)
   })
 
   test('a busy child still running at the end: its CPU and memory, and the threshold crossed', async () => {
