@@ -3,7 +3,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { install, median, runOnce } from './vitest-bench.mjs'
+import { alternate, install } from './vitest-bench.mjs'
 
 const FILES = 20
 const TESTS_PER_FILE = 100
@@ -62,20 +62,14 @@ export function detectBench(rounds = 5) {
       const testkitDir = join(work, `d${index}-testkit`)
       project(plainDir, { withTestkit: false, ...suite })
       project(testkitDir, { withTestkit: true, ...suite })
-      const variants = [
-        { dir: plainDir, args: [] },
-        { dir: testkitDir, args: [] },
-        { dir: plainDir, args: ['--detectAsyncLeaks'] },
-      ]
-      for (const variant of variants) runOnce(variant.dir, variant.args)
-      const runs = variants.map(() => [])
-      for (let round = 0; round < rounds; round++) {
-        for (const [i, variant] of variants.entries()) runs[i].push(runOnce(variant.dir, variant.args))
-      }
-      const [plain, testkit, async] = runs.map((list) => ({
-        wallMs: median(list.map((r) => r.wallMs)),
-        cpuMs: median(list.map((r) => r.cpuMs)),
-      }))
+      const [plain, testkit, async] = alternate(
+        [
+          { dir: plainDir, args: [] },
+          { dir: testkitDir, args: [] },
+          { dir: plainDir, args: ['--detectAsyncLeaks'] },
+        ],
+        rounds,
+      )
       rows.push({ suite: suite.name, plain, testkit, async })
     }
     return rows
@@ -87,7 +81,7 @@ export function detectBench(rounds = 5) {
 /** Prints the detection cost table. */
 export function printDetect(rows, rounds) {
   console.log(
-    `\nLeak detection cost: ${FILES} files, whole run, median of ${rounds} alternating runs (targets: testkit ratio <= 1.03, aim 1.01; added time >= 10x less than --detectAsyncLeaks)`,
+    `\nLeak detection cost: ${FILES} files, whole run, ${rounds} rounds of alternating runs; ratios: median of per-round ratios (targets: testkit ratio <= 1.03, aim 1.01; added time >= 10x less than --detectAsyncLeaks)`,
   )
   const header = [
     'suite',
@@ -101,15 +95,17 @@ export function printDetect(rows, rounds) {
   const table = []
   for (const r of rows) {
     for (const measure of ['wallMs', 'cpuMs']) {
-      const added = r.testkit[measure] - r.plain[measure]
-      const asyncAdded = r.async[measure] - r.plain[measure]
+      const ratio = measure === 'wallMs' ? 'wallRatio' : 'cpuRatio'
+      const added = r.testkit[ratio] - 1
+      const asyncAdded = r.async[ratio] - 1
       table.push([
         `${r.suite} (${measure === 'wallMs' ? 'wall' : 'CPU'})`,
         `${r.plain[measure].toFixed(0)} ms`,
         `${r.testkit[measure].toFixed(0)} ms`,
         `${r.async[measure].toFixed(0)} ms`,
-        (r.testkit[measure] / r.plain[measure]).toFixed(3),
-        (r.async[measure] / r.plain[measure]).toFixed(3),
+        r.testkit[ratio].toFixed(3) +
+          (measure === 'cpuMs' ? ` [${r.testkit.cpuRange.map((x) => x.toFixed(2)).join('–')}]` : ''),
+        r.async[ratio].toFixed(3),
         added <= 0 ? 'testkit adds nothing measurable' : `${(asyncAdded / added).toFixed(1)}x`,
       ])
     }

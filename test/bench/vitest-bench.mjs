@@ -85,6 +85,34 @@ export function runOnce(dir, args = []) {
 
 export const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
 
+/**
+ * Runs each variant once per round, in an order that rotates every round (no variant always runs
+ * after the same one), after one warm-up run each. Returns per variant the median wall and CPU times
+ * and, against the first variant, the median and range of the per-round ratios: a round's runs are
+ * minutes apart at most, so a machine that slows down for a while shifts both sides of a ratio alike.
+ */
+export function alternate(variants, rounds) {
+  for (const { dir, args } of variants) runOnce(dir, args)
+  const runs = variants.map(() => [])
+  for (let round = 0; round < rounds; round++) {
+    for (let k = 0; k < variants.length; k++) {
+      const i = (round + k) % variants.length
+      runs[i].push(runOnce(variants[i].dir, variants[i].args))
+    }
+  }
+  const ratios = (list, measure) => list.map((run, round) => run[measure] / runs[0][round][measure])
+  return runs.map((list) => {
+    const cpu = ratios(list, 'cpuMs')
+    return {
+      wallMs: median(list.map((r) => r.wallMs)),
+      cpuMs: median(list.map((r) => r.cpuMs)),
+      wallRatio: median(ratios(list, 'wallMs')),
+      cpuRatio: median(cpu),
+      cpuRange: [Math.min(...cpu), Math.max(...cpu)],
+    }
+  })
+}
+
 /** Runs the pairs alternately `rounds` times and returns the rows. */
 export function vitestBench(rounds = 5) {
   const work = mkdtempSync(join(tmpdir(), 'testkit-bench-'))
@@ -112,15 +140,10 @@ export function vitestBench(rounds = 5) {
       const variants = ['plain', 'floor', 'testkit', 'unmonitored']
       const dirs = variants.map((variant) => join(work, `s${index}-${variant}`))
       for (const [i, variant] of variants.entries()) project(dirs[i], suite[variant])
-      for (const dir of dirs) runOnce(dir)
-      const runs = variants.map(() => [])
-      for (let round = 0; round < rounds; round++) {
-        for (const [i, dir] of dirs.entries()) runs[i].push(runOnce(dir))
-      }
-      const [plain, floor, testkit, unmonitored] = runs.map((list) => ({
-        wallMs: median(list.map((r) => r.wallMs)),
-        cpuMs: median(list.map((r) => r.cpuMs)),
-      }))
+      const [plain, floor, testkit, unmonitored] = alternate(
+        dirs.map((dir) => ({ dir, args: [] })),
+        rounds,
+      )
       const tests = FILES * TESTS_PER_FILE
       // What the reporter says testkit itself cost (its setup and hooks, summed over the files).
       const { summary } = JSON.parse(readFileSync(join(dirs[2], 'report.json'), 'utf8'))
@@ -129,12 +152,13 @@ export function vitestBench(rounds = 5) {
         plain,
         floor,
         testkit,
-        unmonitoredCpuRatio: unmonitored.cpuMs / plain.cpuMs,
+        unmonitoredCpuRatio: unmonitored.cpuRatio,
         reported: { ms: summary.testkitMs, heap: summary.testkitHeap },
-        wallRatio: testkit.wallMs / plain.wallMs,
-        cpuRatio: testkit.cpuMs / plain.cpuMs,
-        floorCpuRatio: floor.cpuMs / plain.cpuMs,
-        perTestUs: ((testkit.cpuMs - plain.cpuMs) * 1000) / tests,
+        wallRatio: testkit.wallRatio,
+        cpuRatio: testkit.cpuRatio,
+        cpuRange: testkit.cpuRange,
+        floorCpuRatio: floor.cpuRatio,
+        perTestUs: ((testkit.cpuRatio - 1) * plain.cpuMs * 1000) / tests,
       })
     }
     return rows
@@ -146,8 +170,9 @@ export function vitestBench(rounds = 5) {
 /** Prints the Vitest overhead table. */
 export function printVitest(rows, rounds) {
   console.log(
-    `\nVitest overhead: ${FILES} files, whole run, median of ${rounds} alternating runs (targets: ratio < 1.02, < 20 µs per test).` +
-      '\nCPU = user + system time of Vitest and its workers; "floor" = a setup file with one no-op beforeEach, the least any per-test integration costs.' +
+    `\nVitest overhead: ${FILES} files, whole run, ${rounds} rounds of alternating runs (targets: ratio < 1.02, < 20 µs per test).` +
+      '\nRatios: the median of the per-round ratios to plain (range in brackets); times: medians. CPU = user + system time of Vitest and its workers.' +
+      '\n"floor" = a setup file with one no-op beforeEach, the least any per-test integration costs; its distance from 1.000 shows the noise too.' +
       '\n"monitor off" = testkit with monitor: \'off\' (CPU ratio); "testkit says" = the time its reporter shows for its own setup and hooks, against the plain run\'s CPU.',
   )
   const header = [
@@ -158,7 +183,7 @@ export function printVitest(rows, rounds) {
     'plain CPU',
     'floor CPU',
     'testkit CPU',
-    'CPU ratio (floor)',
+    'CPU ratio [range] (floor)',
     'monitor off',
     'added CPU per test',
     'testkit says',
@@ -171,7 +196,7 @@ export function printVitest(rows, rounds) {
     `${r.plain.cpuMs.toFixed(0)} ms`,
     `${r.floor.cpuMs.toFixed(0)} ms`,
     `${r.testkit.cpuMs.toFixed(0)} ms`,
-    `${r.cpuRatio.toFixed(3)} (${r.floorCpuRatio.toFixed(3)})`,
+    `${r.cpuRatio.toFixed(3)} [${r.cpuRange.map((x) => x.toFixed(2)).join('–')}] (${r.floorCpuRatio.toFixed(3)})`,
     r.unmonitoredCpuRatio.toFixed(3),
     `${r.perTestUs.toFixed(1)} µs`,
     `${r.reported.ms.toFixed(0)} ms = ${((r.reported.ms / r.plain.cpuMs) * 100).toFixed(1)}% ${r.reported.ms / r.plain.cpuMs < 0.02 ? '(< 2%)' : '(over 2%)'}`,
