@@ -64,3 +64,41 @@ test('where no runner formats stacks, the text (Node formats it) answers the sam
   expect(stack.sites).toBeUndefined()
   expect(originOf(stack)?.file).toBe(import.meta.filename)
 })
+
+test('a formatter that returns no text: the raw frames are written out as Node writes them', () => {
+  const saved = Error.prepareStackTrace
+  const stack = here()
+  Error.prepareStackTrace = (() => 42) as never
+  try {
+    expect(hasUserFrame(stack)).toBe(true)
+  } finally {
+    Error.prepareStackTrace = saved
+  }
+
+  expect(stackText(stack)).toMatch(/^Error\n {4}at /)
+  expect(originOf(stack)?.file).toBe(import.meta.filename)
+})
+
+test('without a runner, a stack not through a file, or no stack at all, answers no', () => {
+  const saved = Error.prepareStackTrace
+  Error.prepareStackTrace = undefined as never
+  try {
+    expect(stackHasFile(here(), '/nowhere/else.ts')).toBe(false)
+    expect(stackHasFile({}, import.meta.filename)).toBe(false)
+    expect(hasUserFrame({})).toBe(false)
+  } finally {
+    Error.prepareStackTrace = saved
+  }
+  expect(stackText(undefined)).toBeUndefined()
+  expect(originOf(undefined)).toBeNull()
+})
+
+test('a stack someone already read as text is answered from that text', () => {
+  const stack = here()
+  const text = stack.stack
+
+  expect(typeof text).toBe('string')
+  expect(hasUserFrame(stack)).toBe(true)
+  expect(stack.sites).toBeUndefined()
+  expect(stackText(stack)).toBe(text)
+})
