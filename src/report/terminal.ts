@@ -37,9 +37,11 @@ function figuresLine(report: JsonReport): string | undefined {
   const scopes = report.tests.filter((scope) => scope.metrics !== null)
   const files = scopes.filter((scope) => scope.test === null)
   const peak = (values: number[]) => (values.length > 0 ? Math.max(...values) : 0)
+  const growth = peak(files.map((f) => f.metrics?.heapDelta ?? 0))
   const parts = [
     `peak RSS ${mb(peak(scopes.map((s) => s.metrics?.rss ?? 0)))}`,
-    `largest heap growth of a file ${mb(peak(files.map((f) => f.metrics?.heapDelta ?? 0)))}`,
+    // Heaps that shrank: the largest "growth" would be negative.
+    growth > 0 ? `largest heap growth of a file ${mb(growth)}` : 'no file grew the heap',
   ]
   const fds = scopes.flatMap((s) => (s.metrics?.fds ? [s.metrics.fds.after] : []))
   if (fds.length > 0) parts.push(`most descriptors open ${peak(fds)}`)

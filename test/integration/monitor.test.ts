@@ -59,7 +59,7 @@ describe('thresholds on figures of real workloads (fixtures/monitor/thresholds)'
     expect(run.stdout).toContain('Figures over their thresholds')
     expect(run.stdout).toContain('Child processes used')
     expect(run.stdout).toMatch(
-      /Figures: peak RSS [\d.]+ MB, .*testkit itself: [\d.]+ ms \([\d.]+% of the files' time/,
+      /Figures: peak RSS [\d.]+ MB, largest heap growth of a file [\d.]+ MB, .*testkit itself: [\d.]+ ms \([\d.]+% of the files' time/,
     )
     expect(report?.summary).toMatchObject({ findings: 3, errors: 0, warnings: 4 })
     expect(report?.summary.testkitMs).toBeGreaterThan(0)
