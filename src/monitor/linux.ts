@@ -19,42 +19,24 @@ interface CgroupPaths {
   memory?: string
   cpu?: string
 }
-let cgroupPathsCache: CgroupPaths | undefined
 
-/** This process's cgroup directories: v2 (unified) and the v1 memory and cpu controllers. */
-function cgroupPaths(): CgroupPaths {
-  if (cgroupPathsCache) return cgroupPathsCache
-  const paths: { unified?: string; memory?: string; cpu?: string } = {}
-  for (const line of read('/proc/self/cgroup')?.split('\n') ?? []) {
+/** This process's cgroup directories under `root`: v2 (unified) and the v1 memory and cpu controllers. */
+function cgroupPaths(root: string): CgroupPaths {
+  const paths: CgroupPaths = {}
+  for (const line of read(`${root}/proc/self/cgroup`)?.split('\n') ?? []) {
     const [, controllers, path] = line.split(':')
     if (path === undefined) continue
-    if (controllers === '') paths.unified = `/sys/fs/cgroup${path}`
+    if (controllers === '') paths.unified = `${root}/sys/fs/cgroup${path}`
     for (const controller of controllers?.split(',') ?? []) {
-      if (controller === 'memory') paths.memory = `/sys/fs/cgroup/memory${path}`
-      if (controller === 'cpu') paths.cpu = `/sys/fs/cgroup/cpu${path}`
+      if (controller === 'memory') paths.memory = `${root}/sys/fs/cgroup/memory${path}`
+      if (controller === 'cpu') paths.cpu = `${root}/sys/fs/cgroup/cpu${path}`
     }
   }
-  cgroupPathsCache = paths
   return paths
 }
 
-// A container's limit is set when it starts and seldom changes: read at most once a second (a read
-// is ~10 µs of a memory sample's ~40), the use every time.
-const LIMIT_TTL_MS = 1000
-let limitCache: { at: number; limitFile: string | undefined; limit: number | null } | undefined
-
-function cachedLimit(file: string | undefined): number | null {
-  const now = performance.now()
-  if (limitCache && limitCache.limitFile === file && now - limitCache.at < LIMIT_TTL_MS)
-    return limitCache.limit
-  const limit = file === undefined ? null : limitOf(read(file))
-  limitCache = { at: now, limitFile: file, limit }
-  return limit
-}
-
-/** This process's cgroup memory files (v1 controller, else v2), or undefined outside any. */
-function cgroupMemoryFiles(): { limit: string; usage: string } | undefined {
-  const { unified, memory } = cgroupPaths()
+/** The cgroup memory files (v1 controller, else v2), or undefined outside any. */
+function cgroupMemoryFiles({ unified, memory }: CgroupPaths): { limit: string; usage: string } | undefined {
   if (memory !== undefined) {
     return { limit: `${memory}/memory.limit_in_bytes`, usage: `${memory}/memory.usage_in_bytes` }
   }
@@ -63,8 +45,7 @@ function cgroupMemoryFiles(): { limit: string; usage: string } | undefined {
 }
 
 /** CPUs' worth of quota the cgroup allows, or null. */
-function cgroupCpuQuota(): number | null {
-  const { unified, cpu } = cgroupPaths()
+function cgroupCpuQuota({ unified, cpu }: CgroupPaths): number | null {
   const v2 = unified && read(`${unified}/cpu.max`)
   if (v2) {
     const [quota, period] = v2.trim().split(/\s+/)
@@ -74,6 +55,10 @@ function cgroupCpuQuota(): number | null {
   const period = Number((cpu && read(`${cpu}/cpu.cfs_period_us`)) ?? 0)
   return quota > 0 && period > 0 ? quota / period : null
 }
+
+// A container's limit is set when it starts and seldom changes: read at most once a second (a read
+// is ~10 µs of a memory sample's ~40), the use every time.
+const LIMIT_TTL_MS = 1000
 
 /**
  * This process's children: each thread's /proc/self/task/<tid>/children lists the ones it started
@@ -97,21 +82,41 @@ function childPids(): number[] {
 /** Linux: /proc and the cgroup files, so that a container's limits are the limits. */
 export class LinuxMonitor extends PortableMonitor {
   #lastStat: { busy: number; total: number } | undefined
+  readonly #root: string
+  #cgroups: CgroupPaths | undefined
+  #limit: { at: number; value: number | null } | undefined
 
-  constructor(source: PlatformSource = nodeSource) {
+  /** `root`: where /proc and /sys are, '' for the real ones (tests point it at a recorded tree). */
+  constructor(source: PlatformSource = nodeSource, root = '') {
     super(source)
+    this.#root = root
+  }
+
+  get #cgroup(): CgroupPaths {
+    this.#cgroups ??= cgroupPaths(this.#root)
+    return this.#cgroups
+  }
+
+  /** The cgroup's memory limit in bytes (null: none), read again at most once a second. */
+  #memoryLimit(): number | null {
+    const now = performance.now()
+    if (this.#limit && now - this.#limit.at < LIMIT_TTL_MS) return this.#limit.value
+    const file = cgroupMemoryFiles(this.#cgroup)?.limit
+    const value = file === undefined ? null : limitOf(read(file))
+    this.#limit = { at: now, value }
+    return value
   }
 
   override async getMemoryUsage(): Promise<MemoryUsage> {
     // MemTotal, MemFree and MemAvailable are the first three lines: the rest need not be parsed.
-    const info = fields(read('/proc/meminfo')?.split('\n', 3).join('\n'))
-    const files = cgroupMemoryFiles()
-    const limit = cachedLimit(files?.limit)
+    const info = fields(read(`${this.#root}/proc/meminfo`)?.split('\n', 3).join('\n'))
+    const limit = this.#memoryLimit()
     const machineTotal = info.get('MemTotal') ?? 0
     const machineAvailable = info.get('MemAvailable') ?? 0
     const limited = limit !== null && limit < machineTotal
     // The container's use matters only under a limit below the machine's memory.
-    const current = limited ? limitOf(read((files as { usage: string }).usage)) : null
+    const usage = cgroupMemoryFiles(this.#cgroup)?.usage
+    const current = limited && usage !== undefined ? limitOf(read(usage)) : null
     const total = limited ? limit : machineTotal
     const available =
       limited && current !== null
@@ -163,10 +168,10 @@ export class LinuxMonitor extends PortableMonitor {
   }
 
   override async getSystemLimits(): Promise<SystemLimits> {
-    const limits = read('/proc/self/limits')
-    const limit = cachedLimit(cgroupMemoryFiles()?.limit)
-    const machine = fields(read('/proc/meminfo')).get('MemTotal') ?? 0
-    const quota = cgroupCpuQuota()
+    const limits = read(`${this.#root}/proc/self/limits`)
+    const limit = this.#memoryLimit()
+    const machine = fields(read(`${this.#root}/proc/meminfo`)).get('MemTotal') ?? 0
+    const quota = cgroupCpuQuota(this.#cgroup)
     const cores = (await super.getSystemLimits()).maxCpuUsage
     return {
       maxMemory: limit !== null && limit < machine ? limit : machine,
