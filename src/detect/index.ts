@@ -1,2 +1,2 @@
 export { type DetectionSettings, finishSlot } from './check.js'
-export { installDetection } from './patch.js'
+export { installDetection, uninstallDetection } from './patch.js'

@@ -67,12 +67,23 @@ function add(slot: ScopeSlot, handle: Handle): void {
 const KEY = Symbol.for('@orchestr8/testkit.detect-installed')
 const registry = globalThis as typeof globalThis & { [KEY]?: true }
 
+// What installDetection() replaced, to put back (newest last).
+const restorers: Array<() => void> = []
+
+function replace<T extends object, K extends keyof T>(owner: T, name: K, value: T[K]): void {
+  const original = owner[name]
+  restorers.push(() => {
+    owner[name] = original
+  })
+  owner[name] = value
+}
+
 function wrap<T extends object, K extends keyof T>(owner: T, name: K, make: (original: T[K]) => T[K]): void {
   const original = owner[name]
   const replacement = make(original)
   // Keep what callers may look up on the original, e.g. setTimeout[util.promisify.custom].
   Object.defineProperties(replacement as object, Object.getOwnPropertyDescriptors(original as object))
-  owner[name] = replacement
+  replace(owner, name, replacement)
 }
 
 /**
@@ -114,14 +125,14 @@ function patchTimers(): void {
     } as typeof setTimeout
   wrap(globalThis, 'setTimeout', makeTimer(timeoutKind))
   wrap(globalThis, 'setInterval', makeTimer(intervalKind) as never)
-  timers.setTimeout = globalThis.setTimeout
-  timers.setInterval = globalThis.setInterval
+  replace(timers, 'setTimeout', globalThis.setTimeout)
+  replace(timers, 'setInterval', globalThis.setInterval)
 }
 
 function patchNetwork(): void {
   const serverProto = net.Server.prototype
   const listen = serverProto.listen
-  serverProto.listen = function listenTracked(this: Server, ...args: unknown[]) {
+  replace(serverProto, 'listen', function listenTracked(this: Server, ...args: unknown[]) {
     if (!connectionsOf.has(this)) {
       const open = new Set<Socket>()
       connectionsOf.set(this, open)
@@ -132,32 +143,32 @@ function patchNetwork(): void {
       note(serverKind, this, undefined, listenTracked)
     }
     return listen.apply(this, args as never)
-  } as typeof listen
+  } as typeof listen)
   const connect = net.Socket.prototype.connect
   const seen = new WeakSet<Socket>()
-  net.Socket.prototype.connect = function connectTracked(this: Socket, ...args: unknown[]) {
+  replace(net.Socket.prototype, 'connect', function connectTracked(this: Socket, ...args: unknown[]) {
     if (!seen.has(this)) {
       seen.add(this)
       note(socketKind, this, undefined, connectTracked)
     }
     return connect.apply(this, args as never)
-  } as typeof connect
+  } as typeof connect)
   const bind = dgram.Socket.prototype.bind
-  dgram.Socket.prototype.bind = function bindTracked(this: UdpSocket, ...args: unknown[]) {
+  replace(dgram.Socket.prototype, 'bind', function bindTracked(this: UdpSocket, ...args: unknown[]) {
     note(udpKind, this, undefined, bindTracked)
     return bind.apply(this, args as never)
-  } as typeof bind
+  } as typeof bind)
 }
 
 function patchProcesses(): void {
   // spawn(), exec(), execFile() and fork() all start the child through this (undocumented) method.
   const proto = childProcess.ChildProcess.prototype as unknown as { spawn: AnyFunction }
   const spawn = proto.spawn
-  proto.spawn = function spawnTracked(this: ChildProcess, ...args: unknown[]) {
+  replace(proto, 'spawn', function spawnTracked(this: ChildProcess, ...args: unknown[]) {
     const result = spawn.apply(this, args as never)
     note(childProcessKind, this, undefined, spawnTracked)
     return result
-  }
+  })
   const Original = threads.Worker
   // A subclass, so that `instanceof Worker` and static members keep working.
   class Worker extends Original {
@@ -166,7 +177,7 @@ function patchProcesses(): void {
       note(workerKind, this, undefined, Worker as unknown as AnyFunction)
     }
   }
-  threads.Worker = Worker
+  replace(threads, 'Worker', Worker)
 }
 
 function patchFiles(): void {
@@ -224,7 +235,7 @@ function patchProcessListeners(): void {
   let depth = 0
   for (const method of ['on', 'addListener', 'once', 'prependListener', 'prependOnceListener'] as const) {
     const original = process[method]
-    process[method] = function listenerTracked(
+    replace(process, method, function listenerTracked(
       this: NodeJS.Process,
       event: string | symbol,
       listener: AnyFunction,
@@ -236,7 +247,7 @@ function patchProcessListeners(): void {
       } finally {
         depth--
       }
-    } as never
+    } as never)
   }
 }
 
@@ -256,4 +267,16 @@ export function installDetection(): void {
   patchProcessListeners()
   // ESM `import { setTimeout } from 'node:timers'` and friends see the patched functions too.
   syncBuiltinESMExports()
+}
+
+/**
+ * Puts back what installDetection() replaced. Vitest's vm pools load a fresh copy of testkit in each
+ * test file's context while Node's builtins (process, net, fs, child_process) are shared by all of
+ * them: each file takes its patches back at its end, so that the next one does not wrap them again.
+ */
+export function uninstallDetection(): void {
+  if (!registry[KEY]) return
+  for (const restore of restorers.splice(0).reverse()) restore()
+  syncBuiltinESMExports()
+  delete registry[KEY]
 }

@@ -1,4 +1,4 @@
-import { openSync, readFileSync, readSync } from 'node:fs'
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs'
 
 // Synchronous on purpose: a /proc or cgroup file is generated in memory, and one read costs a few
 // microseconds where the thread-pool round trips of an async read cost hundreds.
@@ -56,7 +56,9 @@ let pageSize = 0
 export function residentSet(): number {
   if (statm === undefined) {
     try {
-      statm = process.platform === 'linux' ? openSync('/proc/self/statm', 'r') : null
+      // One per process: worker threads (which share the process and its figure) use Node's.
+      const { isMainThread } = process.getBuiltinModule('node:worker_threads')
+      statm = process.platform === 'linux' && isMainThread ? openSync('/proc/self/statm', 'r') : null
     } catch {
       statm = null
     }
@@ -75,4 +77,10 @@ export function residentSet(): number {
     }
   }
   return process.memoryUsage.rss()
+}
+
+/** Closes the kept-open /proc/self/statm (a vm pool's test file ends: its copy of this module goes). */
+export function closeResidentSet(): void {
+  if (typeof statm === 'number') closeSync(statm)
+  statm = undefined
 }

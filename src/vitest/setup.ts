@@ -1,6 +1,7 @@
 import type * as Vitest from 'vitest'
 import { fromTransport, resolveOptions, type TransportedOptions } from '../config/options.js'
-import { installDetection } from '../detect/index.js'
+import { installDetection, uninstallDetection } from '../detect/index.js'
+import { closeResidentSet } from '../monitor/proc.js'
 import { monitorSettings, type ScopeMark, ScopeMonitor } from '../monitor/scope-monitor.js'
 import { type BaselineEntry, BaselineMatcher } from '../report/baseline.js'
 import { hasErrors, TestkitScopeError } from '../report/format.js'
@@ -64,6 +65,11 @@ let vitest: VitestApi
 const ending: ScopeEnding = { detection: undefined, monitor: undefined }
 /** What loading and installing testkit cost this file: ms, and bytes of heap. */
 let setupCost = { ms: 0, heap: 0 }
+/**
+ * Vitest's vm pools run each test file in a vm context of its own, with a fresh copy of this module,
+ * while Node's builtins are shared: what this copy patched and opened goes at the file's end.
+ */
+let inVmContext = false
 /** Accepts the leaks the baseline lists; under TESTKIT_UPDATE_BASELINE, every leak. */
 let accepts: ((record: ScopeRecord, task: TaskLike, root: string) => void) | undefined
 
@@ -126,6 +132,13 @@ function testHook(settings: ScopeSettings): RawAroundEach {
   }
 }
 
+/** A vm pool's file is over: its copy of testkit takes back its patches and its descriptor. */
+function releaseVmCopy(): void {
+  if (!inVmContext) return
+  uninstallDetection()
+  closeResidentSet()
+}
+
 function fileHook(fileSlot: ScopeSlot): RawAroundAll {
   return async (runSuite, suite) => {
     const mark = ending.monitor?.beginFile(setupCost)
@@ -134,7 +147,11 @@ function fileHook(fileSlot: ScopeSlot): RawAroundAll {
     } finally {
       setFileSlot(undefined)
     }
-    await finish(fileSlot, suite, mark)
+    try {
+      await finish(fileSlot, suite, mark)
+    } finally {
+      releaseVmCopy()
+    }
   }
 }
 
@@ -172,7 +189,11 @@ function installLegacyHooks(settings: ScopeSettings, fileSlot: ScopeSlot): void 
   })
   const finishFile = async (suite: TaskLike) => {
     setFileSlot(undefined)
-    await finish(fileSlot, suite, fileMark)
+    try {
+      await finish(fileSlot, suite, fileMark)
+    } finally {
+      releaseVmCopy()
+    }
   }
   // These versions pass the suite as the first argument.
   afterAll(((suite: TaskLike) => finishFile(suite)) as unknown as Parameters<typeof afterAll>[0], 0)
@@ -186,6 +207,7 @@ function installLegacyHooks(settings: ScopeSettings, fileSlot: ScopeSlot): void 
  */
 export function installVitestScopes(api: VitestApi, started?: { at: number; heap: number }): void {
   vitest = api
+  inVmContext = process.getBuiltinModule('node:vm').runInThisContext('globalThis') !== globalThis
   const provided = api.inject('testkitOptions')
   const options = provided ? fromTransport(provided) : resolveOptions()
   const settings = settingsFor(options)

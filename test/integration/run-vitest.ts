@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { isAbsolute, join } from 'node:path'
 import type { JsonReport } from '../../src/report/run-report.js'
 
 const root = join(import.meta.dirname, '..', '..')
@@ -40,7 +40,25 @@ export interface RunLimits {
 }
 
 /**
- * Runs `vitest run` in a project folder (relative to the repository root), as a user would, with a
+ * A copy of a fixture project in a temp folder, with the built package in its node_modules as npm
+ * puts it there. Vitest then loads testkit as an external dependency, as in a user's project: inside
+ * this repository the package resolves to its own dist/ by self-reference, a path outside
+ * node_modules, which Vitest loads differently.
+ */
+export function installedCopy(fixture: string): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'testkit-project-'))
+  cpSync(join(root, fixture), dir, { recursive: true, filter: (source) => !source.includes('node_modules') })
+  const target = join(dir, 'node_modules', '@orchestr8', 'testkit')
+  mkdirSync(target, { recursive: true })
+  cpSync(join(root, 'dist'), join(target, 'dist'), { recursive: true })
+  cpSync(join(root, 'package.json'), join(target, 'package.json'))
+  const linked = ['vitest', 'signal-exit', 'tmp-promise', 'tmp', 'chalk', 'pidusage']
+  for (const name of linked) symlinkSync(join(root, 'node_modules', name), join(dir, 'node_modules', name))
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) }
+}
+
+/**
+ * Runs `vitest run` in a project folder (absolute, or relative to the repository root), as a user would, with a
  * JSON report path; under lowered soft limits when `limits` is given.
  */
 export function runVitest(
@@ -64,7 +82,7 @@ export function runVitest(
       command,
       commandArgs,
       {
-        cwd: join(root, project),
+        cwd: isAbsolute(project) ? project : join(root, project),
         timeout: 120_000,
         env: { ...plainEnv(), NO_COLOR: '1', TESTKIT_REPORT: reportPath, ...env },
       },

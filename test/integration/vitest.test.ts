@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
-import { runVitest } from './run-vitest.js'
+import { installedCopy, runVitest } from './run-vitest.js'
 
 describe('a manager per test, through the testkit() plugin', () => {
   test('resources outlive afterEach and onTestFinished; a failing cleanup fails its test with every detail', async () => {
@@ -59,6 +59,24 @@ describe('a manager per test, through the testkit() plugin', () => {
         ])
       } finally {
         rmSync(work, { recursive: true, force: true })
+      }
+    },
+  )
+
+  test.each([['vmForks'], ['vmThreads']])(
+    'in the %s pool a worker runs file after file, each in its own context: the shared builtins are patched once, at most one descriptor is kept',
+    async (pool) => {
+      // Installed as npm would: only then does Vitest load testkit afresh in each file's context.
+      const project = installedCopy('fixtures/vitest/vm-pools')
+      try {
+        const run = await runVitest(project.dir, [`--pool=${pool}`, '--reporter=verbose'])
+
+        expect(run.stdout).toMatch(/Tests {2}6 passed \(6\)/)
+        expect(run.code).toBe(0)
+        // Two workers ran the six files (their pids are in the test names).
+        expect(new Set(run.stdout.match(/\(pid \d+\)/g)).size).toBeLessThanOrEqual(2)
+      } finally {
+        project.remove()
       }
     },
   )
