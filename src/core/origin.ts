@@ -50,6 +50,10 @@ export function stackText(holder: StackHolder | undefined): string | undefined {
     const sites = holder.sites as NodeJS.CallSite[]
     const text = holder.format?.(holder as Error, sites)
     holder.text = typeof text === 'string' ? text : `Error${sites.map((site) => `\n    at ${site}`).join('')}`
+    // The frames hold their functions and receivers: not kept once the text is made.
+    holder.sites = undefined
+    holder.format = undefined
+    holder.stack = undefined
   }
   return holder.text
 }
@@ -112,10 +116,18 @@ export function stackHasFile(holder: StackHolder | undefined, file: string): boo
 export function hasUserFrame(holder: StackHolder): boolean {
   const sites = sitesOf(holder)
   if (sites === undefined) return firstUserFrame(stackText(holder)) !== null
-  return sites.some((site) => {
+  const found = sites.some((site) => {
     const file = siteFile(site)
     return file !== undefined && isUserFile(file)
   })
+  // Not the user's: never reported, and not through the test file either; let the frames go.
+  if (!found) {
+    holder.text = ''
+    holder.sites = undefined
+    holder.format = undefined
+    holder.stack = undefined
+  }
+  return found
 }
 
 /** The first frame of a captured stack in the user's code, source-mapped, or null. */

@@ -184,6 +184,8 @@ export class ScopeMonitor {
     const fds = descriptors.current(true)
     const childCpu = accountsChildren ? reapedCpu() : undefined
     reapedCpuSeen = childCpu
+    // Reaped before this baseline: what an earlier test was charged for them is not in it.
+    for (const pid of chargedRunning.keys()) if (procCpu(pid) === undefined) chargedRunning.delete(pid)
     // beforeAll hooks run between this and the first test, which then takes its own sample.
     this.#last = undefined
     const mark = { ...this.#sample(fds), childCpu, setupHeap: setup.heap }
