@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import type { ReportLeak } from '../../src/report/run-report.js'
 import { compareCorpus, corpusChildren, markers } from '../bench/corpus-compare.mjs'
-import { runVitest } from './run-vitest.js'
+import { installedCopy, runVitest } from './run-vitest.js'
 
 const fixture = 'fixtures/leaks'
 
@@ -71,13 +71,24 @@ describe('the leak corpus: one leak per test, of every kind', () => {
     'in the %s pool the same timer leaks are found, with their lines',
     async (pool) => {
       const all = await runVitest(fixture, ['--project', 'corpus', 'corpus/timers.test.ts'])
-      const vm = await runVitest(fixture, ['--project', 'corpus', 'corpus/timers.test.ts', `--pool=${pool}`])
+      // Installed as npm would: Vitest then loads testkit afresh in each file's vm context.
+      const project = installedCopy(fixture)
+      try {
+        const vm = await runVitest(project.dir, [
+          '--project',
+          'corpus',
+          'corpus/timers.test.ts',
+          `--pool=${pool}`,
+        ])
 
-      expect(vm.code).toBe(1)
-      const found = (run: typeof vm) =>
-        run.report?.leaks.map((leak) => [leak.test, leak.type, leak.origin?.line]).sort()
-      expect(found(vm)).toHaveLength(6)
-      expect(found(vm)).toEqual(found(all))
+        expect(vm.code).toBe(1)
+        const found = (run: typeof vm) =>
+          run.report?.leaks.map((leak) => [leak.test, leak.type, leak.origin?.line]).sort()
+        expect(found(vm)).toHaveLength(6)
+        expect(found(vm)).toEqual(found(all))
+      } finally {
+        project.remove()
+      }
     },
   )
 

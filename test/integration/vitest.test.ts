@@ -43,8 +43,10 @@ describe('a manager per test, through the testkit() plugin', () => {
     async (_pool, args) => {
       const work = mkdtempSync(join(tmpdir(), 'testkit-scopes-'))
       const log = join(work, 'log.txt')
+      // Installed as npm would, as users run it (Vitest externalizes it).
+      const project = installedCopy('fixtures/vitest/scopes')
       try {
-        const run = await runVitest('fixtures/vitest/scopes', args as string[], { TESTKIT_FIXTURE_LOG: log })
+        const run = await runVitest(project.dir, args as string[], { TESTKIT_FIXTURE_LOG: log })
 
         expect(run.code).toBe(1)
         expect(run.stdout).toContain('✓ slow registers three and sees only its own')
@@ -59,6 +61,7 @@ describe('a manager per test, through the testkit() plugin', () => {
         ])
       } finally {
         rmSync(work, { recursive: true, force: true })
+        project.remove()
       }
     },
   )
