@@ -1,0 +1,75 @@
+import { expect, test } from 'vitest'
+import type { ScopeMetrics } from '../../../src/report/model.js'
+import type { JsonReport } from '../../../src/report/run-report.js'
+import { renderSummary } from '../../../src/report/terminal.js'
+
+const MB = 1024 * 1024
+
+const metrics = (figures: Partial<ScopeMetrics>): ScopeMetrics => ({
+  heapDelta: 0,
+  gc: true,
+  rss: 80 * MB,
+  fds: { before: 20, after: 20 },
+  handles: { before: 4, after: 4 },
+  children: 0,
+  childCpuMs: null,
+  childRss: null,
+  testkitMs: 5,
+  testkitHeap: 400 * 1024,
+  ...figures,
+})
+
+/** A clean run of two files with these file-scope figures. */
+function report(first: Partial<ScopeMetrics>, second: Partial<ScopeMetrics>): JsonReport {
+  return {
+    schemaVersion: 1,
+    summary: {
+      tests: 2,
+      leaks: 0,
+      cleanupErrors: 0,
+      errors: 0,
+      warnings: 0,
+      resources: 0,
+      cleanupMs: 0,
+      runMs: 100,
+      cleanupShare: 0,
+      findings: 0,
+      testkitMs: 10,
+      testkitShare: 0.05,
+      testkitHeap: 400 * 1024,
+    },
+    leaks: [],
+    cleanupErrors: [],
+    findings: [],
+    tests: [
+      { file: 'a.test.ts', test: null, resources: 0, cleanupMs: 0, metrics: metrics(first) },
+      { file: 'b.test.ts', test: null, resources: 0, cleanupMs: 0, metrics: metrics(second) },
+    ],
+    slowestCleanups: [],
+  }
+}
+
+const figures = (run: JsonReport) =>
+  renderSummary(run, 0)
+    .split('\n')
+    .find((line) => line.startsWith('Figures:'))
+
+test("children's CPU: summed where measured, 'at least' when some file could not measure it, 'not measured' when none could", () => {
+  expect(figures(report({ children: 2, childCpuMs: 120 }, { children: 1, childCpuMs: 30 }))).toContain(
+    '3 child processes using 150.0 ms of CPU',
+  )
+  expect(figures(report({ children: 2, childCpuMs: 120 }, { children: 1, childCpuMs: null }))).toContain(
+    '3 child processes using at least 120.0 ms of CPU',
+  )
+  expect(figures(report({ children: 1, childCpuMs: null }, {}))).toContain(
+    '1 child process (CPU not measured)',
+  )
+  expect(figures(report({}, {}))).not.toContain('child process')
+})
+
+test('the heap: the largest growth of a file, or none when every file ended with less', () => {
+  expect(figures(report({ heapDelta: 3 * MB }, { heapDelta: 12.5 * MB }))).toContain(
+    'largest heap growth of a file 12.5 MB',
+  )
+  expect(figures(report({ heapDelta: -2 * MB }, { heapDelta: -1 * MB }))).toContain('no file grew the heap')
+})
