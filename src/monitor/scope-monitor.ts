@@ -1,4 +1,3 @@
-import { readdirSync } from 'node:fs'
 import type { ResolvedOptions } from '../config/options.js'
 import type { Handle } from '../detect/handle.js'
 import type { LeakRecord, MonitorFinding, ScopeMetrics, ScopeRecord, Severity } from '../report/model.js'
@@ -6,7 +5,8 @@ import { matchesRule, type ScopeSlot } from '../scope/state.js'
 import { type ChildUsage, childUsage } from './children.js'
 import { descriptors, isHeldFile, opened } from './descriptors.js'
 import { collector, exposedGc } from './gc.js'
-import { procCpu, procFields, readProc, residentSet, softLimit } from './proc.js'
+import { nearFileLimit, nearProcessLimit } from './near-limits.js'
+import { procCpu, residentSet } from './proc.js'
 
 const MB = 1024 * 1024
 // Not imports: see detect/patch.ts.
@@ -60,13 +60,9 @@ export interface BeforeCleanup {
 
 // Per process: descriptors and children are the process's, whichever test file runs.
 const owners = new Map<string, string>()
-const startedBy = new Map<string, number>()
-const warned = new Set<MonitorFinding['kind']>()
-let limits: { files: number | null; processes: number | null } | undefined
 let reapedCpuSeen: number | undefined
 /** CPU ms already charged to a scope for children still running at its end, by pid: once they are reaped, not again. */
 const chargedRunning = new Map<number, number>()
-let processesCheckedAt = Number.NEGATIVE_INFINITY
 
 // Reaped children's CPU (cutime) is the process's: only a process running one file at a time can
 // split it between tests. Worker threads share one process.
@@ -74,37 +70,8 @@ const accountsChildren = isMainThread && process.platform === 'linux'
 const heapUsed = () => getHeapStatistics().used_heap_size
 const reapedCpu = () => procCpu('self')?.children ?? 0
 
-function processLimits(): NonNullable<typeof limits> {
-  if (limits === undefined) {
-    const text = readProc('/proc/self/limits')
-    limits = { files: softLimit(text, 'Max open files'), processes: softLimit(text, 'Max processes') }
-  }
-  return limits
-}
-
-/** Threads of this user (what the process limit counts), or undefined off Linux. */
-function userThreads(near: number): number | undefined {
-  const loadavg = readProc('/proc/loadavg')
-  if (loadavg === undefined) return undefined
-  // Every thread of the machine: when that is below the mark, so are the user's; no need to count.
-  const total = Number(loadavg.split(' ')[3]?.split('/')[1])
-  if (!(total >= near)) return total
-  const uid = String(process.getuid?.())
-  let threads = 0
-  for (const pid of readProcDirs()) {
-    const status = readProc(`/proc/${pid}/status`)
-    if (status === undefined || /^Uid:\s+(\d+)/m.exec(status)?.[1] !== uid) continue
-    threads += procFields(status).get('Threads') ?? 1
-  }
-  return threads
-}
-
-function readProcDirs(): string[] {
-  try {
-    return readdirSync('/proc').filter((name) => /^\d+$/.test(name))
-  } catch {
-    return []
-  }
+const pushIf = (findings: MonitorFinding[], finding: MonitorFinding | undefined) => {
+  if (finding) findings.push(finding)
 }
 
 let lastListing: readonly string[] | undefined
@@ -119,15 +86,6 @@ function forgetClosed(fds: readonly string[]): void {
   if (owners.size === 0) return
   const open = new Set(fds)
   for (const fd of owners.keys()) if (!open.has(fd)) owners.delete(fd)
-}
-
-/** The tests that hold (or started) the most, as 'name (count)', at most three. */
-function topHolders(counts: Map<string, number>): string {
-  return [...counts]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, 3)
-    .map(([name, count]) => `"${name}" (${count})`)
-    .join(', ')
 }
 
 /**
@@ -266,8 +224,10 @@ export class ScopeMonitor {
     const heap = this.#heapDelta(mark, now.heap, isFile, findings)
     // Child CPU is a per-test threshold: a file's figure sums its tests'.
     this.#thresholds(record, isFile ? null : childCpuMs, findings)
-    if (fds !== mark.fds) this.#nearFileLimit(fds.length, findings)
-    if (started > 0 && label !== undefined) this.#nearProcessLimit(label, before?.started ?? 0, findings)
+    const near = this.settings.nearLimit
+    if (fds !== mark.fds) pushIf(findings, nearFileLimit(fds.length, owners, near))
+    if (started > 0 && label !== undefined)
+      pushIf(findings, nearProcessLimit(label, before?.started ?? 0, near))
     const result = record ?? { resources: 0, cleanupMs: 0, leaks: [], cleanupErrors: [], slowest: [] }
     if (held) result.leaks.push(...held)
     if (findings.length > 0) result.findings = findings
@@ -402,44 +362,5 @@ export class ScopeMonitor {
         threshold: cpuLimit,
       })
     }
-  }
-
-  /** Once per process: the descriptors in use are near the open-files limit. */
-  #nearFileLimit(open: number, findings: MonitorFinding[]): void {
-    const limit = processLimits().files
-    if (limit === null || warned.has('fd-limit') || open < limit * this.settings.nearLimit) return
-    warned.add('fd-limit')
-    const held = new Map<string, number>()
-    for (const name of owners.values()) held.set(name, (held.get(name) ?? 0) + 1)
-    const who = held.size > 0 ? ` Tests holding the most: ${topHolders(held)}.` : ''
-    findings.push({
-      kind: 'fd-limit',
-      severity: 'warning',
-      message: `${open} file descriptors open, near the limit of ${limit} (ulimit -n).${who}`,
-      value: open,
-      threshold: Math.ceil(limit * this.settings.nearLimit),
-    })
-  }
-
-  /** Once per process: the user's processes and threads are near the processes limit. */
-  #nearProcessLimit(label: string, started: number, findings: MonitorFinding[]): void {
-    if (started > 0) startedBy.set(label, (startedBy.get(label) ?? 0) + started)
-    const limit = processLimits().processes
-    if (limit === null || warned.has('process-limit')) return
-    // At most every 50 ms: a suite that starts a child per test need not read /proc for each.
-    const now = performance.now()
-    if (now - processesCheckedAt < 50) return
-    processesCheckedAt = now
-    const near = Math.ceil(limit * this.settings.nearLimit)
-    const count = userThreads(near)
-    if (count === undefined || count < near) return
-    warned.add('process-limit')
-    findings.push({
-      kind: 'process-limit',
-      severity: 'warning',
-      message: `${count} processes and threads of this user, near the limit of ${limit} (ulimit -u). Tests that started the most child processes: ${topHolders(startedBy)}.`,
-      value: count,
-      threshold: near,
-    })
   }
 }
