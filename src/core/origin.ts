@@ -39,6 +39,15 @@ function sitesOf(holder: StackHolder): readonly NodeJS.CallSite[] | undefined {
   return holder.sites
 }
 
+/** Keeps only the text: raw frames hold their functions and receivers alive. */
+function settleText(holder: StackHolder, text: string): string {
+  holder.text = text
+  holder.sites = undefined
+  holder.format = undefined
+  holder.stack = undefined
+  return text
+}
+
 /** The stack as text, source-mapped by the test runner when it maps stacks. */
 export function stackText(holder: StackHolder | undefined): string | undefined {
   if (holder === undefined) return undefined
@@ -49,11 +58,10 @@ export function stackText(holder: StackHolder | undefined): string | undefined {
   } else {
     const sites = holder.sites as NodeJS.CallSite[]
     const text = holder.format?.(holder as Error, sites)
-    holder.text = typeof text === 'string' ? text : `Error${sites.map((site) => `\n    at ${site}`).join('')}`
-    // The frames hold their functions and receivers: not kept once the text is made.
-    holder.sites = undefined
-    holder.format = undefined
-    holder.stack = undefined
+    settleText(
+      holder,
+      typeof text === 'string' ? text : `Error${sites.map((site) => `\n    at ${site}`).join('')}`,
+    )
   }
   return holder.text
 }
@@ -121,12 +129,7 @@ export function hasUserFrame(holder: StackHolder): boolean {
     return file !== undefined && isUserFile(file)
   })
   // Not the user's: never reported, and not through the test file either; let the frames go.
-  if (!found) {
-    holder.text = ''
-    holder.sites = undefined
-    holder.format = undefined
-    holder.stack = undefined
-  }
+  if (!found) settleText(holder, '')
   return found
 }
 

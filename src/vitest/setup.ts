@@ -132,11 +132,19 @@ function testHook(settings: ScopeSettings): RawAroundEach {
   }
 }
 
-/** A vm pool's file is over: its copy of testkit takes back its patches and its descriptor. */
-function releaseVmCopy(): void {
-  if (!inVmContext) return
-  uninstallDetection()
-  closeResidentSet()
+/**
+ * Ends the file's scope. In a vm pool, this copy of testkit then takes back its patches and its
+ * descriptor, even when the file's scope failed.
+ */
+async function finishFile(fileSlot: ScopeSlot, suite: TaskLike, mark: ScopeMark | undefined): Promise<void> {
+  try {
+    await finish(fileSlot, suite, mark)
+  } finally {
+    if (inVmContext) {
+      uninstallDetection()
+      closeResidentSet()
+    }
+  }
 }
 
 function fileHook(fileSlot: ScopeSlot): RawAroundAll {
@@ -147,11 +155,7 @@ function fileHook(fileSlot: ScopeSlot): RawAroundAll {
     } finally {
       setFileSlot(undefined)
     }
-    try {
-      await finish(fileSlot, suite, mark)
-    } finally {
-      releaseVmCopy()
-    }
+    await finishFile(fileSlot, suite, mark)
   }
 }
 
@@ -187,16 +191,12 @@ function installLegacyHooks(settings: ScopeSettings, fileSlot: ScopeSlot): void 
       await finish(slot, task, mark)
     })
   })
-  const finishFile = async (suite: TaskLike) => {
+  const afterFile = (suite: TaskLike) => {
     setFileSlot(undefined)
-    try {
-      await finish(fileSlot, suite, fileMark)
-    } finally {
-      releaseVmCopy()
-    }
+    return finishFile(fileSlot, suite, fileMark)
   }
   // These versions pass the suite as the first argument.
-  afterAll(((suite: TaskLike) => finishFile(suite)) as unknown as Parameters<typeof afterAll>[0], 0)
+  afterAll(afterFile as unknown as Parameters<typeof afterAll>[0], 0)
 }
 
 /**

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs'
 import { open } from 'node:fs/promises'
@@ -10,7 +10,7 @@ import { childProcessKind, fileHandleKind } from '../../../src/detect/kinds.js'
 import { childUsage } from '../../../src/monitor/children.js'
 import { descriptors, isHeldFile, opened } from '../../../src/monitor/descriptors.js'
 import { procFields, readProc, residentSet } from '../../../src/monitor/proc.js'
-import { monitorSettings, ScopeMonitor } from '../../../src/monitor/scope-monitor.js'
+import { monitorSettings, type ScopeMark, ScopeMonitor } from '../../../src/monitor/scope-monitor.js'
 import { defaultSettings, newSlot } from '../../../src/scope/state.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'testkit-scope-monitor-'))
@@ -100,6 +100,22 @@ describe('children: CPU and memory of running child processes', () => {
 
 describe.runIf(process.platform === 'linux')('the scope monitor on a test', () => {
   const monitor = new ScopeMonitor(monitorSettings(resolveOptions({ childCpu: 200 }, {})) as never)
+  /** Ends a test that registered nothing and had no handles. */
+  const endPlain = (mark: ScopeMark, label: string) =>
+    monitor.end(mark, newSlot('test', defaultSettings), undefined, undefined, label, performance.now())
+  /** Ends a test whose only handle is this child process. */
+  const endWithChild = async (mark: ScopeMark, child: ChildProcess, label: string) => {
+    const slot = newSlot('test', defaultSettings)
+    slot.handles = [{ kind: childProcessKind as never, target: child, detail: undefined, stack: undefined }]
+    return monitor.end(
+      mark,
+      slot,
+      undefined,
+      await monitor.beforeCleanup(slot.handles),
+      label,
+      performance.now(),
+    )
+  }
 
   test('a test that did nothing notable has no record', async () => {
     const mark = monitor.begin()
@@ -129,93 +145,44 @@ describe.runIf(process.platform === 'linux')('the scope monitor on a test', () =
   test("what opens between two tests of different suites (a nested describe's beforeAll) is not the next test's", async () => {
     const outer = {}
     const nested = {}
-    const first = monitor.begin(false, outer)
-    expect(
-      await monitor.end(
-        first,
-        newSlot('test', defaultSettings),
-        undefined,
-        undefined,
-        'a',
-        performance.now(),
-      ),
-    ).toBeUndefined()
+    expect(await endPlain(monitor.begin(false, outer), 'a')).toBeUndefined()
     // The nested describe's beforeAll.
     const fd = openSync(file, 'r')
     cleanups.push(() => closeSync(fd))
-    const second = monitor.begin(false, nested)
-    expect(
-      await monitor.end(
-        second,
-        newSlot('test', defaultSettings),
-        undefined,
-        undefined,
-        'b',
-        performance.now(),
-      ),
-    ).toBeUndefined()
+    expect(await endPlain(monitor.begin(false, nested), 'b')).toBeUndefined()
     // Within one suite the previous end is the next start: opened in between, it is the next test's.
     const other = openSync(file, 'r')
     cleanups.push(() => closeSync(other))
-    const third = monitor.begin(false, nested)
-    const record = await monitor.end(
-      third,
-      newSlot('test', defaultSettings),
-      undefined,
-      undefined,
-      'c',
-      performance.now(),
-    )
+    const record = await endPlain(monitor.begin(false, nested), 'c')
     expect(record?.leaks.map((leak) => leak.message)).toEqual([
       `1 descriptor of ${file} (fd ${other}) opened and still open.`,
     ])
   })
 
   test('a child charged to a test while it ran is not charged again to a later test once it is reaped', async () => {
-    const first = newSlot('test', defaultSettings)
     const firstMark = monitor.begin()
     const busy = busyChild(400)
     await spin(600)
-    first.handles = [{ kind: childProcessKind as never, target: busy, detail: undefined, stack: undefined }]
-    const kept = await monitor.end(
-      firstMark,
-      first,
-      undefined,
-      await monitor.beforeCleanup(first.handles),
-      'keeps a busy child',
-      performance.now(),
-    )
+    const kept = await endWithChild(firstMark, busy, 'keeps a busy child')
     expect(kept?.metrics?.childCpuMs).toBeGreaterThanOrEqual(350)
     // Killed and reaped after that test: its ~400 ms now show in the process's reaped-children time.
     busy.kill('SIGKILL')
     await once(busy, 'exit')
 
-    const second = newSlot('test', defaultSettings)
     const secondMark = monitor.begin()
     const quick = spawn('true')
     await once(quick, 'exit')
-    second.handles = [{ kind: childProcessKind as never, target: quick, detail: undefined, stack: undefined }]
-    const record = await monitor.end(
-      secondMark,
-      second,
-      undefined,
-      await monitor.beforeCleanup(second.handles),
-      'runs a quick child',
-      performance.now(),
-    )
+    const record = await endWithChild(secondMark, quick, 'runs a quick child')
     expect(record?.metrics?.children).toBe(1)
     expect(record?.metrics?.childCpuMs).toBeLessThan(150)
   })
 
   test('a busy child still running at the end: its CPU and memory, and the threshold crossed', async () => {
     const mark = monitor.begin()
-    const slot = newSlot('test', defaultSettings)
     const child = busyChild(400)
     await spin(600)
-    slot.handles = [{ kind: childProcessKind as never, target: child, detail: undefined, stack: undefined }]
 
-    const before = await monitor.beforeCleanup(slot.handles)
-    const record = await monitor.end(mark, slot, undefined, before, 'busy', performance.now())
+    const record = await endWithChild(mark, child, 'busy')
 
     expect(record?.metrics).toMatchObject({ children: 1, childRss: expect.any(Number) })
     expect(record?.metrics?.childCpuMs).toBeGreaterThanOrEqual(350)
