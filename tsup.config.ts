@@ -2,41 +2,17 @@ import { writeFileSync } from 'node:fs'
 import { defineConfig, type Options } from 'tsup'
 
 /**
- * Vitest transforms every setup file itself (never externalized, even in node_modules), and does it
- * again for each test file; a module the setup file imports goes through Vitest's resolver and Node's
- * ESM loader, ~5 ms a test file. So the setup entry is a few lines that hand Vitest's API to the real
- * setup module, loaded with require() (~2 ms): a single CommonJS module that imports nothing but
- * Node's builtins.
+ * The CommonJS setup entry (dist/setup.js, the ES module, is built from src/vitest/setup-entry.ts):
+ * the same steps, for a runner that requires setup files. See setup-entry.ts.
  */
 function writeSetupEntries(): void {
-  const note = '// setup/setup.ts, loading its module with require(): see tsup.config.ts.'
-  // The time and heap around the load are testkit's own cost, which the reporter shows.
-  const started =
-    "const started = { at: performance.now(), heap: process.getBuiltinModule('node:v8').getHeapStatistics().used_heap_size }"
-  // Called here, not on load: with isolate: false the module loads once, but the setup file runs per file.
-  writeFileSync(
-    'dist/setup.js',
-    [
-      note,
-      "import * as vitest from 'vitest'",
-      '',
-      started,
-      // Vitest's vm pools run tests in a vm context of their own: the runtime must load in it (through
-      // Vitest's loader), where the test's globals and the main entry's scope state live.
-      "const inMainRealm = process.getBuiltinModule('node:vm').runInThisContext('globalThis') === globalThis",
-      'const runtime = inMainRealm',
-      "  ? process.getBuiltinModule('node:module').createRequire(import.meta.url)('./setup-runtime.cjs')",
-      "  : await import('./setup-runtime.cjs')",
-      'runtime.installVitestScopes(vitest, started)',
-      '',
-    ].join('\n'),
-  )
   writeFileSync(
     'dist/setup.cjs',
     [
-      note,
-      started,
-      "require('./setup-runtime.cjs').installVitestScopes(require('vitest'), started)",
+      '// The CommonJS twin of dist/setup.js (src/vitest/setup-entry.ts).',
+      "const started = { at: performance.now(), heap: require('node:v8').getHeapStatistics().used_heap_size }",
+      "const loaded = require('./runtime-loader.cjs').loadWithCodeCache(require.resolve('./setup-runtime.cjs'))",
+      "loaded.exports.installVitestScopes(require('vitest'), { ...started, afterFile: loaded.saveCache })",
       '',
     ].join('\n'),
   )
@@ -80,10 +56,18 @@ export default defineConfig([
     // shares the scope state with the main entry through a process-global slot (Symbol.for), and a
     // Scope is made from the main entry when a test registers something. Copies of code between
     // entries agree through that state and through error codes, never through instanceof.
-    entry: { 'setup-runtime': 'src/vitest/setup.ts' },
+    entry: { 'setup-runtime': 'src/vitest/setup.ts', 'runtime-loader': 'src/vitest/runtime-loader.ts' },
     format: ['cjs'],
     dts: false,
     splitting: false,
     onSuccess: async () => writeSetupEntries(),
+  },
+  {
+    ...common,
+    // The setup file Vitest runs for every test file: one ES module that imports only Vitest.
+    entry: { setup: 'src/vitest/setup-entry.ts' },
+    format: ['esm'],
+    dts: false,
+    splitting: false,
   },
 ])

@@ -1,6 +1,15 @@
 import { untracked } from '../scope/state.js'
 import { procCpu, procFields, readProc } from './proc.js'
 
+type PidUsage = typeof import('pidusage').default
+
+/**
+ * pidusage (CommonJS), loaded on first use with require(): the setup runtime is compiled as a plain
+ * script for the code cache, where a dynamic import() has no loader to go to.
+ */
+const loadPidusage = (): PidUsage =>
+  process.getBuiltinModule('node:module').createRequire(import.meta.url)('pidusage') as PidUsage
+
 /** What the running children of a scope were using when sampled. */
 export interface ChildUsage {
   /** CPU ms each has used so far (with its own reaped children on Linux), summed. */
@@ -28,7 +37,7 @@ function linuxUsage(pids: readonly number[]): ChildUsage {
 }
 
 async function portableUsage(pids: readonly number[]): Promise<ChildUsage> {
-  const { default: pidusage } = await import('pidusage')
+  const pidusage = loadPidusage()
   let stats: Awaited<ReturnType<typeof pidusage>>
   try {
     // `ps` wherever there is one (macOS's default): on Linux its /proc reader keeps files open.

@@ -65,6 +65,8 @@ let vitest: VitestApi
 const ending: ScopeEnding = { detection: undefined, monitor: undefined }
 /** What loading and installing testkit cost this file: ms, and bytes of heap. */
 let setupCost = { ms: 0, heap: 0 }
+/** The setup entry's work at a file's end (saving the runtime's code cache). */
+let afterFile: (() => void) | undefined
 /**
  * Vitest's vm pools run each test file in a vm context of its own, with a fresh copy of this module,
  * while Node's builtins are shared: what this copy patched and opened goes at the file's end.
@@ -144,6 +146,7 @@ async function finishFile(fileSlot: ScopeSlot, suite: TaskLike, mark: ScopeMark 
       uninstallDetection()
       closeResidentSet()
     }
+    afterFile?.()
   }
 }
 
@@ -203,10 +206,15 @@ function installLegacyHooks(settings: ScopeSettings, fileSlot: ScopeSlot): void 
  * Wires scopes into Vitest for the test file being set up: one scope per test (cleaned after its
  * afterEach hooks, fixtures and onTestFinished callbacks) and one for the file (cleaned after its
  * afterAll hooks). Runs in the setup file, once per test file. `started`: when the setup entry began
- * loading this module (performance.now()) and the heap then, to report testkit's own cost.
+ * loading this module (performance.now()) and the heap then, to report testkit's own cost, and what
+ * it does at each file's end.
  */
-export function installVitestScopes(api: VitestApi, started?: { at: number; heap: number }): void {
+export function installVitestScopes(
+  api: VitestApi,
+  started?: { at: number; heap: number; afterFile?: () => void },
+): void {
   vitest = api
+  afterFile = started?.afterFile
   inVmContext = process.getBuiltinModule('node:vm').runInThisContext('globalThis') !== globalThis
   const provided = api.inject('testkitOptions')
   const options = provided ? fromTransport(provided) : resolveOptions()
