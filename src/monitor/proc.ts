@@ -52,18 +52,22 @@ let statm: number | null | undefined
 const statmText = Buffer.alloc(128)
 let pageSize = 0
 
+/** Opens /proc/self/statm once (Linux, main thread); the first scope's baseline then counts it. */
+export function openResidentSet(): void {
+  if (statm !== undefined) return
+  try {
+    // One per process: worker threads (which share the process and its figure) use Node's.
+    const { isMainThread } = process.getBuiltinModule('node:worker_threads')
+    statm = process.platform === 'linux' && isMainThread ? openSync('/proc/self/statm', 'r') : null
+  } catch {
+    statm = null
+  }
+}
+
 /** The process's resident set in bytes: from a kept-open /proc/self/statm on Linux, else Node's figure. */
 export function residentSet(): number {
-  if (statm === undefined) {
-    try {
-      // One per process: worker threads (which share the process and its figure) use Node's.
-      const { isMainThread } = process.getBuiltinModule('node:worker_threads')
-      statm = process.platform === 'linux' && isMainThread ? openSync('/proc/self/statm', 'r') : null
-    } catch {
-      statm = null
-    }
-  }
-  if (statm !== null) {
+  openResidentSet()
+  if (statm !== null && statm !== undefined) {
     try {
       const length = readSync(statm, statmText, 0, statmText.length, 0)
       const pages = Number(statmText.toString('latin1', 0, length).split(' ')[1])

@@ -6,7 +6,7 @@ import { type ChildUsage, childUsage } from './children.js'
 import { descriptors, isHeldFile, opened } from './descriptors.js'
 import { collector, exposedGc } from './gc.js'
 import { nearFileLimit, nearProcessLimit } from './near-limits.js'
-import { procCpu, residentSet } from './proc.js'
+import { openResidentSet, procCpu, residentSet } from './proc.js'
 
 const MB = 1024 * 1024
 // Not imports: see detect/patch.ts.
@@ -109,7 +109,7 @@ export class ScopeMonitor {
   constructor(settings: MonitorSettings) {
     this.settings = settings
     // Opens its descriptor now, before any scope's first listing.
-    residentSet()
+    openResidentSet()
   }
 
   /**
