@@ -67,6 +67,8 @@ export interface JsonReport {
     testkitShare: number | null
     /** The most heap testkit's setup added in one file, bytes; null when unmonitored. */
     testkitHeap: number | null
+    /** Ms testkit's hooks took in Vitest's main process: the plugin, the global setup, the reporter. */
+    testkitMainMs: number
   }
   leaks: ReportLeak[]
   cleanupErrors: ReportCleanupError[]
@@ -127,9 +129,10 @@ export class RunReport {
 
   /**
    * Everything collected, as the versioned JSON report. `runMs`: the files' tests and hooks;
-   * `filesMs`: the files' whole time in the workers (setup, import and tests), for testkit's share.
+   * `filesMs`: the files' whole time in the workers (setup, import and tests), for testkit's share;
+   * `mainMs`: what testkit's hooks cost the main process.
    */
-  toJSON(runMs: number, filesMs = runMs): JsonReport {
+  toJSON(runMs: number, filesMs = runMs, mainMs = 0): JsonReport {
     const count = (severity: Severity) =>
       [this.#leaks, this.#cleanupErrors, this.#findings].reduce(
         (sum, list) => sum + list.filter((item) => item.severity === severity).length,
@@ -156,6 +159,7 @@ export class RunReport {
         testkitMs,
         testkitShare: testkitMs === null ? null : filesMs > 0 ? testkitMs / filesMs : 0,
         testkitHeap,
+        testkitMainMs: mainMs,
       },
       leaks: this.#leaks,
       cleanupErrors: this.#cleanupErrors,

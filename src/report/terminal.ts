@@ -59,7 +59,8 @@ function figuresLine(report: JsonReport): string | undefined {
   }
   const share = `${((summary.testkitShare ?? 0) * 100).toFixed(1)}% of the files' time in the workers`
   const heap = summary.testkitHeap ? `, ~${Math.ceil(summary.testkitHeap / 1024)} KB of heap per file` : ''
-  return `Figures: ${parts.join(', ')}. testkit itself: ${ms(summary.testkitMs)} (${share})${heap}.`
+  const main = summary.testkitMainMs > 0 ? `, ${ms(summary.testkitMainMs)} in Vitest's own process` : ''
+  return `Figures: ${parts.join(', ')}. testkit itself: ${ms(summary.testkitMs)} (${share})${main}${heap}.`
 }
 
 /** The end-of-run summary: one line when all is clean, else findings grouped by category. */

@@ -5,12 +5,17 @@ import { type BaselineEntry, readBaseline } from '../report/baseline.js'
 import { hasErrors, TestkitScopeError } from '../report/format.js'
 import { setRunScope } from '../scope/current.js'
 import { Scope, settingsFor } from '../scope/scope.js'
+import { timed } from './main-cost.js'
 
 /**
  * Global setup: validates the options at start-up, hands them to the workers when the plugin did not,
  * and owns the run's scope: resources registered in global setup files are cleaned at the very end.
  */
 export function setupRun(project: TestProject): () => Promise<void> {
+  return timed(() => startRun(project))
+}
+
+function startRun(project: TestProject): () => Promise<void> {
   const provided = project.config.provide?.testkitOptions as TransportedOptions | undefined
   const options = provided ? fromTransport(provided) : resolveOptions()
   if (provided === undefined) project.provide('testkitOptions', toTransport(options))

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url'
 import type { Plugin, ViteUserConfig } from 'vitest/config'
 import type { Vitest } from 'vitest/node'
 import { resolveOptions, type TestkitOptions, toTransport } from '../config/options.js'
+import { timed } from './main-cost.js'
 
 const list = <T>(value: T | T[] | undefined): T[] =>
   value === undefined ? [] : Array.isArray(value) ? value : [value]
@@ -20,26 +21,33 @@ function isTestkitReporter(entry: unknown, file: string): boolean {
  * start-up.
  */
 export function testkit(options: TestkitOptions = {}): Plugin {
-  const resolved = resolveOptions(options)
+  const resolved = timed(() => resolveOptions(options))
   const reporterFile = own('./reporter.js')
   return {
     name: '@orchestr8/testkit',
     config(config: ViteUserConfig) {
-      const withTest = config as { test?: Record<string, unknown> }
-      withTest.test ??= {}
-      const test = withTest.test
-      test.setupFiles = [own('./setup.js'), ...list(test.setupFiles as string | string[] | undefined)]
-      test.globalSetup = [
-        own('./global-setup.js'),
-        ...list(test.globalSetup as string | string[] | undefined),
-      ]
-      test.provide = { ...(test.provide as object | undefined), testkitOptions: toTransport(resolved) }
+      timed(() => addEntries(config, resolved))
     },
     // Runs once per project, after the command line is applied and before reporters are created.
     configureVitest({ vitest }: { vitest: Vitest }) {
-      const reporters = vitest.config.reporters as unknown[]
-      if (reporters.some((entry) => isTestkitReporter(entry, reporterFile))) return
-      reporters.push([reporterFile, options])
+      timed(() => addReporter(vitest, reporterFile, options))
     },
   } as Plugin
+}
+
+/** The setup file and global setup in front of the user's own, and the options for the workers. */
+function addEntries(config: ViteUserConfig, resolved: ReturnType<typeof resolveOptions>): void {
+  const withTest = config as { test?: Record<string, unknown> }
+  withTest.test ??= {}
+  const test = withTest.test
+  test.setupFiles = [own('./setup.js'), ...list(test.setupFiles as string | string[] | undefined)]
+  test.globalSetup = [own('./global-setup.js'), ...list(test.globalSetup as string | string[] | undefined)]
+  test.provide = { ...(test.provide as object | undefined), testkitOptions: toTransport(resolved) }
+}
+
+/** The reporter after the resolved reporters, unless the user listed it. */
+function addReporter(vitest: Vitest, reporterFile: string, options: TestkitOptions): void {
+  const reporters = vitest.config.reporters as unknown[]
+  if (reporters.some((entry) => isTestkitReporter(entry, reporterFile))) return
+  reporters.push([reporterFile, options])
 }

@@ -6,6 +6,7 @@ import { readBaseline, staleEntries, writeBaseline } from '../report/baseline.js
 import type { ScopeRecord } from '../report/model.js'
 import { type JsonReport, RunReport } from '../report/run-report.js'
 import { colorLevel, githubAnnotations, renderSummary } from '../report/terminal.js'
+import { mainMs } from './main-cost.js'
 import { META_KEY } from './meta.js'
 
 /**
@@ -43,6 +44,7 @@ export default class TestkitReporter implements Reporter {
   }
 
   onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
+    const start = performance.now()
     const vitest = this.#vitest
     if (vitest === undefined) return
     // A shard that writes a blob for --merge-reports leaves the report to the merging run.
@@ -73,7 +75,7 @@ export default class TestkitReporter implements Reporter {
         if (record) report.add(module.moduleId, test.fullName, record)
       }
     }
-    const json = report.toJSON(runMs, filesMs)
+    const json = report.toJSON(runMs, filesMs, mainMs() + performance.now() - start)
     if (options.baseline !== false)
       json.baseline = this.#baseline(report, resolve(root, options.baseline), json, options.updateBaseline)
     let written: string | undefined

@@ -63,6 +63,11 @@ describe('thresholds on figures of real workloads (fixtures/monitor/thresholds)'
     )
     expect(report?.summary).toMatchObject({ findings: 3, errors: 0, warnings: 4 })
     expect(report?.summary.testkitMs).toBeGreaterThan(0)
+    // The plugin's, the global setup's and the reporter's own time in Vitest's process.
+    expect(report?.summary.testkitMainMs).toBeGreaterThan(0)
+    expect(run.stdout).toMatch(
+      /testkit itself: [\d.]+ ms \([\d.]+% of the files' time in the workers\), [\d.]+ ms in Vitest's own process/,
+    )
   })
 
   test('under TESTKIT_MONITOR=fail the tests and the file that crossed a threshold fail, and only those', async () => {

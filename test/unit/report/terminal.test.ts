@@ -37,6 +37,7 @@ function report(first: Partial<ScopeMetrics>, second: Partial<ScopeMetrics>): Js
       testkitMs: 10,
       testkitShare: 0.05,
       testkitHeap: 400 * 1024,
+      testkitMainMs: 0,
     },
     leaks: [],
     cleanupErrors: [],
@@ -72,4 +73,14 @@ test('the heap: the largest growth of a file, or none when every file ended with
     'largest heap growth of a file 12.5 MB',
   )
   expect(figures(report({ heapDelta: -2 * MB }, { heapDelta: -1 * MB }))).toContain('no file grew the heap')
+})
+
+test("testkit's own cost: in the workers, with its share, and in Vitest's own process when there is a figure", () => {
+  const run = report({}, {})
+  expect(figures(run)).toContain("testkit itself: 10.0 ms (5.0% of the files' time in the workers), ~400 KB")
+  expect(figures(run)).not.toContain("Vitest's own process")
+  run.summary.testkitMainMs = 12.34
+  expect(figures(run)).toContain(
+    "testkit itself: 10.0 ms (5.0% of the files' time in the workers), 12.3 ms in Vitest's own process, ~400 KB",
+  )
 })
