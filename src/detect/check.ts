@@ -21,6 +21,18 @@ const POLL_MS = 5
 const isAlive = (handle: Handle) => handle.kind.isAlive(handle.target as never, handle.detail)
 const isClosing = (handle: Handle) => handle.kind.isClosing?.(handle.target as never, handle.detail) ?? false
 
+/**
+ * Hot path, per test that created something: whether everything it created has already ended (timers
+ * fired or cleared, sockets and servers closed), so that ending its scope has nothing to check. Child
+ * processes never count as ended here: the monitor accounts for each one a test started.
+ */
+export function allEnded(handles: readonly Handle[]): boolean {
+  for (const handle of handles) {
+    if (handle.kind.type === 'ChildProcess' || isAlive(handle)) return false
+  }
+  return true
+}
+
 /** An idle socket an HTTP agent keeps for reuse ('free' is the agent's listener on its sockets). */
 function isPooledIdle(handle: Handle): boolean {
   const socket = handle.target as import('node:net').Socket

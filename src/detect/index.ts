@@ -1,2 +1,2 @@
-export { type DetectionSettings, finishSlot } from './check.js'
+export { allEnded, type DetectionSettings, finishSlot } from './check.js'
 export { installDetection, uninstallDetection } from './patch.js'

@@ -1,6 +1,6 @@
 import type * as Vitest from 'vitest'
 import { fromTransport, resolveOptions, type TransportedOptions } from '../config/options.js'
-import { installDetection, uninstallDetection } from '../detect/index.js'
+import { allEnded, installDetection, uninstallDetection } from '../detect/index.js'
 import { closeResidentSet } from '../monitor/proc.js'
 import { monitorSettings, type ScopeMark, ScopeMonitor } from '../monitor/scope-monitor.js'
 import { type BaselineEntry, BaselineMatcher } from '../report/baseline.js'
@@ -126,8 +126,10 @@ function testHook(settings: ScopeSettings): RawAroundEach {
         setTestSlot(undefined)
       }
     }
-    // Hot path: a test that registered, created and kept nothing has nothing to finish.
-    if (slot.scope === undefined && slot.handles === undefined) {
+    // Hot path: a test that registered nothing, and created nothing or only what has already ended
+    // (no child process), has nothing to finish.
+    if (slot.scope === undefined && (slot.handles === undefined || allEnded(slot.handles))) {
+      slot.handles = undefined
       if (mark === undefined || ending.monitor?.endsQuietly(mark, performance.now())) return clearRecord(task)
     }
     await finish(slot, task, mark)
