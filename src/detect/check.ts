@@ -3,7 +3,7 @@ import { realTimers } from '../core/timers.js'
 import type { LeakRecord, ScopeRecord } from '../report/model.js'
 import { matchesRule, type ScopeSlot } from '../scope/state.js'
 import type { Handle } from './handle.js'
-import { keepAliveSocketKind, socketKind } from './kinds.js'
+import { childProcessKind, keepAliveSocketKind, socketKind } from './kinds.js'
 
 /** How leak detection ends a scope. */
 export interface DetectionSettings {
@@ -28,7 +28,7 @@ const isClosing = (handle: Handle) => handle.kind.isClosing?.(handle.target as n
  */
 export function allEnded(handles: readonly Handle[]): boolean {
   for (const handle of handles) {
-    if (handle.kind.type === 'ChildProcess' || isAlive(handle)) return false
+    if (handle.kind === childProcessKind || isAlive(handle)) return false
   }
   return true
 }

@@ -3,6 +3,7 @@
 // each module a setup file imports costs that file ~5 ms more. It loads the runtime (setup.ts, built as
 // dist/setup-runtime.cjs) with V8's code cache and hands it Vitest's API.
 import * as vitest from 'vitest'
+import { inMainRealm } from './realm.js'
 import { loadWithCodeCache } from './runtime-loader.js'
 
 // Where the time and heap testkit costs a file start to count (the reporter shows them).
@@ -13,8 +14,7 @@ const started = {
 const RUNTIME = './setup-runtime.cjs'
 // Vitest's vm pools run tests in a vm context of their own: the runtime must load in it (through
 // Vitest's loader), where the test's globals and the main entry's scope state live.
-const inMainRealm = process.getBuiltinModule('node:vm').runInThisContext('globalThis') === globalThis
-const loaded = inMainRealm
+const loaded = inMainRealm()
   ? loadWithCodeCache(process.getBuiltinModule('node:url').fileURLToPath(new URL(RUNTIME, import.meta.url)))
   : undefined
 type Runtime = typeof import('./setup.js')

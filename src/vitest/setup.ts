@@ -17,6 +17,7 @@ import {
   settingsFor,
 } from '../scope/state.js'
 import { META_KEY } from './meta.js'
+import { inMainRealm } from './realm.js'
 
 declare module 'vitest' {
   interface ProvidedContext {
@@ -66,12 +67,13 @@ const ending: ScopeEnding = { detection: undefined, monitor: undefined }
 /** What loading and installing testkit cost this file: ms, and bytes of heap. */
 let setupCost = { ms: 0, heap: 0 }
 /** The setup entry's work at a file's end (saving the runtime's code cache). */
-let afterFile: (() => void) | undefined
+let entryAtFileEnd: (() => void) | undefined
 /**
  * Vitest's vm pools run each test file in a vm context of its own, with a fresh copy of this module,
- * while Node's builtins are shared: what this copy patched and opened goes at the file's end.
+ * while Node's builtins are shared: what this copy patched and opened goes at the file's end. Fixed
+ * for a copy of this module, so known once.
  */
-let inVmContext = false
+const inVmContext = !inMainRealm()
 /** Accepts the leaks the baseline lists; under TESTKIT_UPDATE_BASELINE, every leak. */
 let accepts: ((record: ScopeRecord, task: TaskLike, root: string) => void) | undefined
 
@@ -148,7 +150,7 @@ async function finishFile(fileSlot: ScopeSlot, suite: TaskLike, mark: ScopeMark 
       uninstallDetection()
       closeResidentSet()
     }
-    afterFile?.()
+    entryAtFileEnd?.()
   }
 }
 
@@ -196,12 +198,12 @@ function installLegacyHooks(settings: ScopeSettings, fileSlot: ScopeSlot): void 
       await finish(slot, task, mark)
     })
   })
-  const afterFile = (suite: TaskLike) => {
+  const endFile = (suite: TaskLike) => {
     setFileSlot(undefined)
     return finishFile(fileSlot, suite, fileMark)
   }
   // These versions pass the suite as the first argument.
-  afterAll(afterFile as unknown as Parameters<typeof afterAll>[0], 0)
+  afterAll(endFile as unknown as Parameters<typeof afterAll>[0], 0)
 }
 
 /**
@@ -216,8 +218,7 @@ export function installVitestScopes(
   started?: { at: number; heap: number; afterFile?: () => void },
 ): void {
   vitest = api
-  afterFile = started?.afterFile
-  inVmContext = process.getBuiltinModule('node:vm').runInThisContext('globalThis') !== globalThis
+  entryAtFileEnd = started?.afterFile
   const provided = api.inject('testkitOptions')
   const options = provided ? fromTransport(provided) : resolveOptions()
   const settings = settingsFor(options)
