@@ -36,7 +36,11 @@ declare module 'vitest' {
  */
 export type VitestApi = Pick<typeof Vitest, 'inject' | 'beforeEach' | 'afterAll'> & {
   aroundEach?: unknown
-  TestRunner?: { getCurrentSuite?: () => unknown }
+  TestRunner?: {
+    getCurrentSuite?: () => unknown
+    getSuiteHooks?: unknown
+    prototype?: unknown
+  }
 }
 
 interface TaskLike {
@@ -51,6 +55,8 @@ interface TaskLike {
   fullName?: string
   /** Describe names and test name, joined by ' > '; undefined on the file. */
   fullTestName?: string
+  /** A suite's (or file's) tests and suites. */
+  tasks?: TaskLike[]
 }
 type RunInner = () => Promise<unknown>
 type RawAroundEach = (runTest: RunInner, context: { task: TaskLike }) => Promise<void>
@@ -76,6 +82,8 @@ let entryAtFileEnd: (() => void) | undefined
 const inVmContext = !inMainRealm()
 /** Accepts the leaks the baseline lists; under TESTKIT_UPDATE_BASELINE, every leak. */
 let accepts: ((record: ScopeRecord, task: TaskLike, root: string) => void) | undefined
+/** Where the patched runner finds this copy's hooks (Vitest >= 4.1). */
+let runnerHolder: { current: unknown } | undefined
 
 const relativeTo = (root: string, file: string) =>
   file.startsWith(`${root}/`) ? file.slice(root.length + 1) : file
@@ -128,14 +136,22 @@ function testHook(settings: ScopeSettings): RawAroundEach {
         setTestSlot(undefined)
       }
     }
-    // Hot path: a test that registered nothing, and created nothing or only what has already ended
-    // (no child process), has nothing to finish.
-    if (slot.scope === undefined && (slot.handles === undefined || allEnded(slot.handles))) {
-      slot.handles = undefined
-      if (mark === undefined || ending.monitor?.endsQuietly(mark, performance.now())) return clearRecord(task)
-    }
-    await finish(slot, task, mark)
+    await endTest(slot, task, mark)
   }
+}
+
+/** Ends a test's scope once its hooks are done: a promise only when there is something to finish. */
+function endTest(slot: ScopeSlot, task: TaskLike, mark: ScopeMark | undefined): Promise<void> | undefined {
+  // Hot path: a test that registered nothing, and created nothing or only what has already ended
+  // (no child process), has nothing to finish.
+  if (slot.scope === undefined && (slot.handles === undefined || allEnded(slot.handles))) {
+    slot.handles = undefined
+    if (mark === undefined || ending.monitor?.endsQuietly(mark, performance.now())) {
+      clearRecord(task)
+      return undefined
+    }
+  }
+  return finish(slot, task, mark)
 }
 
 /**
@@ -149,36 +165,151 @@ async function finishFile(fileSlot: ScopeSlot, suite: TaskLike, mark: ScopeMark 
     if (inVmContext) {
       uninstallDetection()
       closeResidentSet()
+      // The prototype may be the main realm's: it must not keep this file's context alive.
+      if (runnerHolder?.current === runnerHooks) runnerHolder.current = undefined
     }
     entryAtFileEnd?.()
   }
 }
 
-function fileHook(fileSlot: ScopeSlot): RawAroundAll {
+function fileHook(fileSlot: ScopeSlot, scopesByRunner?: (file: TaskLike) => boolean): RawAroundAll {
   return async (runSuite, suite) => {
     const mark = ending.monitor?.beginFile(setupCost)
+    runnerScopes = scopesByRunner?.(suite) ?? false
     try {
       await runSuite()
     } finally {
       setFileSlot(undefined)
+      runnerScopes = false
     }
     await finishFile(fileSlot, suite, mark)
   }
 }
 
+// Vitest >= 4.1 calls its runner's onBeforeTryTask() before a test's beforeEach hooks, and
+// onAfterRetryTask() once its afterEach hooks, fixtures and onTestFinished callbacks are done: a test
+// scoped there costs a method call, where an aroundEach hook costs Vitest a chain of promises per test.
+
+/** What the runner's calls do for the copy of testkit that set up the current file. */
+interface RunnerHooks {
+  beforeSuite(suite: TaskLike): void
+  beforeTry(test: TaskLike): void
+  afterRetry(test: TaskLike): Promise<void> | undefined
+}
+type RunnerMethod = (this: unknown, task: TaskLike, options?: unknown) => unknown
+type RunnerPrototype = Record<
+  'onBeforeRunSuite' | 'onBeforeTryTask' | 'onAfterRetryTask',
+  RunnerMethod | undefined
+>
+interface HooksHolder {
+  current: RunnerHooks | undefined
+}
+// On Vitest's TestRunner.prototype: patched once, whichever copy of testkit (vm pools load one per file).
+const RUNNER_HOOKS = Symbol.for('@orchestr8/testkit.runner-hooks')
+
+/** Whether the runner started the file being set up (it has no patched prototype otherwise). */
+let runnerFile: TaskLike | undefined
+/** Whether the runner's calls scope the current file's tests (else the around hook does). */
+let runnerScopes = false
+/** The test the runner's calls scope now. */
+let running: { task: TaskLike; slot: ScopeSlot; mark: ScopeMark | undefined } | undefined
+let testSettings: ScopeSettings
+
+const runnerHooks: RunnerHooks = {
+  beforeSuite(suite) {
+    if (suite.filepath !== undefined) runnerFile = suite
+  },
+  beforeTry(test) {
+    if (!runnerScopes) return
+    const slot = newSlot('test', testSettings)
+    running = { task: test, slot, mark: ending.monitor?.begin(false, test.suite) }
+    setTestSlot(slot)
+  },
+  afterRetry(test) {
+    const ran = running
+    if (ran?.task !== test) return undefined
+    running = undefined
+    setTestSlot(undefined)
+    return endTest(ran.slot, test, ran.mark)
+  },
+}
+
+/** Replaces a runner method with one that calls the original, then `then` (after its promise, if any). */
+function extend(
+  proto: RunnerPrototype,
+  name: keyof RunnerPrototype,
+  then: (task: TaskLike) => unknown,
+): void {
+  const original = proto[name]
+  const method: RunnerMethod = function (task, options) {
+    const result = original?.call(this, task, options)
+    if (result instanceof Promise) return result.then(() => then(task))
+    return then(task) ?? result
+  }
+  Object.defineProperty(proto, name, { value: method, writable: true, configurable: true, enumerable: false })
+}
+
+function patchRunner(proto: RunnerPrototype): HooksHolder {
+  const patched = proto as RunnerPrototype & { [RUNNER_HOOKS]?: HooksHolder }
+  if (Object.hasOwn(patched, RUNNER_HOOKS) && patched[RUNNER_HOOKS]) return patched[RUNNER_HOOKS]
+  const holder: HooksHolder = { current: undefined }
+  Object.defineProperty(patched, RUNNER_HOOKS, { value: holder })
+  extend(proto, 'onBeforeRunSuite', (suite) => holder.current?.beforeSuite(suite))
+  extend(proto, 'onBeforeTryTask', (test) => holder.current?.beforeTry(test))
+  extend(proto, 'onAfterRetryTask', (test) => holder.current?.afterRetry(test))
+  return holder
+}
+
+type SuiteHooks = (suite: unknown) => { aroundEach?: unknown[] } | undefined
+
+/** Concurrent tests need an async context, and a user's aroundEach must run inside the test's scope. */
+function needsAroundHook(suite: TaskLike, hooksOf: SuiteHooks): boolean {
+  if ((hooksOf(suite)?.aroundEach?.length ?? 0) > 0) return true
+  for (const task of suite.tasks ?? []) {
+    if (task.concurrent) return true
+    if (task.tasks !== undefined && needsAroundHook(task, hooksOf)) return true
+  }
+  return false
+}
+
 /**
- * Vitest >= 4.1: around hooks registered on the file's collector, so that code after runTest() or
- * runSuite() runs once every afterEach/afterAll hook, fixture and onTestFinished callback is done.
- * Registered directly rather than through aroundEach()/aroundAll(): those resolve the file's auto
- * fixtures for the hook, which then tear down only after it, and parse the hook's parameters.
+ * At a file's start: true when the runner's calls will scope its tests; otherwise puts the around
+ * hook first (outermost) among the file's aroundEach hooks.
+ */
+function chooseScoping(file: TaskLike, aroundEach: unknown, hooksOf: SuiteHooks): boolean {
+  if (runnerFile === file && !needsAroundHook(file, hooksOf)) return true
+  const hooks = hooksOf(file)?.aroundEach
+  if (!Array.isArray(hooks)) return runnerFile === file
+  hooks.unshift(aroundEach)
+  return false
+}
+
+/**
+ * Vitest >= 4.1: code after runTest() or runSuite() of an around hook runs once every afterEach/
+ * afterAll hook, fixture and onTestFinished callback is done. The file's around hook is registered on
+ * its collector; a test's scope comes from the runner's calls, or from an aroundEach hook in files
+ * with concurrent tests or aroundEach hooks of their own. Registered directly rather than through
+ * aroundEach()/aroundAll(): those resolve the file's auto fixtures for the hook, which then tear down
+ * only after it, and parse the hook's parameters.
  */
 function installAroundHooks(settings: ScopeSettings, fileSlot: ScopeSlot): boolean {
   const runner = vitest.TestRunner
   if (typeof vitest.aroundEach !== 'function') return false
   if (typeof runner?.getCurrentSuite !== 'function') return false
+  testSettings = settings
   const collector = runner.getCurrentSuite() as HookCollector
-  collector.on('aroundEach', Object.assign(testHook(settings), { [AROUND_TIMEOUT]: 0 }))
-  collector.on('aroundAll', Object.assign(fileHook(fileSlot), { [AROUND_TIMEOUT]: 0 }))
+  const aroundEach = Object.assign(testHook(settings), { [AROUND_TIMEOUT]: 0 })
+  const hooksOf = runner.getSuiteHooks as SuiteHooks | undefined
+  const proto = runner.prototype
+  if (typeof hooksOf !== 'function' || typeof proto !== 'object' || proto === null) {
+    collector.on('aroundEach', aroundEach)
+    collector.on('aroundAll', Object.assign(fileHook(fileSlot), { [AROUND_TIMEOUT]: 0 }))
+    return true
+  }
+  runnerHolder = patchRunner(proto as RunnerPrototype)
+  runnerHolder.current = runnerHooks
+  const scoping = (file: TaskLike) => chooseScoping(file, aroundEach, hooksOf)
+  collector.on('aroundAll', Object.assign(fileHook(fileSlot, scoping), { [AROUND_TIMEOUT]: 0 }))
   return true
 }
 

@@ -59,6 +59,12 @@ describe('a manager per test, through the testkit() plugin', () => {
           'afterAll sees 1 file resource',
           'file resource cleaned',
         ])
+        // Cleaned after the user's aroundEach teardown, newest first.
+        expect(readFileSync(`${log}.around`, 'utf8').split('\n').filter(Boolean)).toEqual([
+          'around teardown sees 2',
+          'body resource cleaned',
+          'around resource cleaned',
+        ])
       } finally {
         rmSync(work, { recursive: true, force: true })
         project.remove()
@@ -177,7 +183,7 @@ describe('the manual setup and sharded runs', () => {
 
       const merged = await runVitest('fixtures/vitest/scopes', [`--merge-reports=${blobs}`])
 
-      expect(merged.report?.summary).toMatchObject({ tests: 3, cleanupErrors: 1, errors: 1, resources: 6 })
+      expect(merged.report?.summary).toMatchObject({ tests: 4, cleanupErrors: 1, errors: 1, resources: 8 })
       expect(merged.report?.cleanupErrors[0]).toMatchObject({
         file: 'concurrent.test.ts',
         test: 'concurrent > fast registers one that fails to clean',
@@ -190,6 +196,7 @@ describe('the manual setup and sharded runs', () => {
     } finally {
       rmSync(blobs, { recursive: true, force: true })
       rmSync(`${blobs}.log`, { force: true })
+      rmSync(`${blobs}.log.around`, { force: true })
     }
   })
 })
