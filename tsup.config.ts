@@ -64,10 +64,12 @@ export default defineConfig([
   },
   {
     ...common,
-    // The setup file Vitest runs for every test file: one ES module that imports only Vitest.
+    // The setup file Vitest runs for every test file: one ES module that imports only Vitest. Without
+    // a source map, which Vite would otherwise read and merge with its own when it transforms the file.
     entry: { setup: 'src/vitest/setup-entry.ts' },
     format: ['esm'],
     dts: false,
     splitting: false,
+    sourcemap: false,
   },
 ])

@@ -1,5 +1,5 @@
 // `npm run bench`: every benchmark, each printed beside what it competes against, in one run.
-// BENCH_ROUNDS sets how many alternating runs the whole-suite comparisons take (default 5).
+// BENCH_ROUNDS sets how many paired runs the whole-suite comparisons take (default 5).
 import { spawnSync } from 'node:child_process'
 import { coreBench, printCore } from './core-bench.mjs'
 import { compareCorpus, printCompare } from './corpus-compare.mjs'
@@ -16,6 +16,6 @@ if (typeof global.gc !== 'function') {
 printCore(await coreBench())
 printMonitor(await monitorBench())
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5)
-printVitest(vitestBench(rounds), rounds)
-printDetect(detectBench(rounds), rounds)
+printVitest(await vitestBench(rounds), rounds)
+printDetect(await detectBench(rounds), rounds)
 printCompare(compareCorpus())
