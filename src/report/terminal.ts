@@ -1,6 +1,40 @@
-import chalk from 'chalk'
+import type Chalk from 'chalk'
 import { failureLine } from './format.js'
 import type { JsonReport, ReportCleanupError, ReportFinding, ReportLeak } from './run-report.js'
+
+type Paint = (text: string) => string
+/** The colours the summary uses: chalk's, or none. */
+interface Palette {
+  bold: Paint & { red: Paint }
+  red: Paint
+  cyan: Paint
+  dim: Paint
+  green: Paint
+  underline: Paint
+  yellow: Paint
+}
+const asIs: Paint = (text) => text
+const PLAIN: Palette = {
+  bold: Object.assign((text: string) => text, { red: asIs }),
+  red: asIs,
+  cyan: asIs,
+  dim: asIs,
+  green: asIs,
+  underline: asIs,
+  yellow: asIs,
+}
+
+/**
+ * chalk's colours at `level`, or plain text at 0 without loading chalk: loading it costs Vitest's
+ * process ~20 ms, and CI (no TTY) prints plain text.
+ */
+function palette(level: 0 | 1 | 2 | 3): Palette {
+  if (level === 0) return PLAIN
+  const chalk = process.getBuiltinModule('node:module').createRequire(import.meta.url)(
+    'chalk',
+  ) as typeof Chalk
+  return new chalk.Instance({ level })
+}
 
 /** Colour level from the environment: FORCE_COLOR wins (as in Node), then NO_COLOR, then the TTY. */
 export function colorLevel(env: NodeJS.ProcessEnv, isTTY: boolean): 0 | 1 | 2 | 3 {
@@ -65,7 +99,7 @@ function figuresLine(report: JsonReport): string | undefined {
 
 /** The end-of-run summary: one line when all is clean, else findings grouped by category. */
 export function renderSummary(report: JsonReport, level: 0 | 1 | 2 | 3, reportPath?: string): string {
-  const c = new chalk.Instance({ level })
+  const c = palette(level)
   const { summary } = report
   const share = `${(summary.cleanupShare * 100).toFixed(1)}% of the run`
   const cost = `${summary.resources} resource${summary.resources === 1 ? '' : 's'} registered, cleanup took ${ms(summary.cleanupMs)} (${share})`
@@ -128,7 +162,7 @@ export function renderSummary(report: JsonReport, level: 0 | 1 | 2 | 3, reportPa
 }
 
 /** What the baseline of accepted leaks says: written, or entries that can go. */
-function baselineLines(report: JsonReport, c: InstanceType<typeof chalk.Instance>): string[] {
+function baselineLines(report: JsonReport, c: Palette): string[] {
   const baseline = report.baseline
   if (baseline === undefined) return []
   if (baseline.written) {

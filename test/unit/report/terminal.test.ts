@@ -84,3 +84,15 @@ test("testkit's own cost: in the workers, with its share, and in Vitest's own pr
     "testkit itself: 10.0 ms (5.0% of the files' time in the workers), 12.3 ms in Vitest's own process, ~400 KB",
   )
 })
+
+const ESC = String.fromCharCode(27)
+
+test('colours come from chalk at a colour level above 0, and level 0 prints the same text plain', () => {
+  const run = report({}, {})
+  const coloured = renderSummary(run, 1)
+  const plain = renderSummary(run, 0)
+
+  expect(coloured).toContain(`${ESC}[32mtestkit${ESC}[39m`)
+  expect(plain).not.toContain(ESC)
+  expect(coloured.replaceAll(new RegExp(`${ESC}\\[\\d+m`, 'g'), '')).toBe(plain)
+})
