@@ -38,15 +38,17 @@ describe('a manager per test, through the testkit() plugin', () => {
     // The vm pools run each file in a vm context: the setup's runtime loads in it, not in Node's realm.
     ['vmThreads', ['--pool=vmThreads']],
     ['vmForks', ['--pool=vmForks']],
+    // A runner of the user's that extends Vitest's, overriding the calls testkit extends.
+    ['forks with a custom runner', [], { TESTKIT_FIXTURE_RUNNER: './custom-runner.ts' }],
   ])(
     'concurrent tests see only their own resources, file resources go after afterAll (%s)',
-    async (_pool, args) => {
+    async (_pool, args, env?: Record<string, string>) => {
       const work = mkdtempSync(join(tmpdir(), 'testkit-scopes-'))
       const log = join(work, 'log.txt')
       // Installed as npm would, as users run it (Vitest externalizes it).
       const project = installedCopy('fixtures/vitest/scopes')
       try {
-        const run = await runVitest(project.dir, args as string[], { TESTKIT_FIXTURE_LOG: log })
+        const run = await runVitest(project.dir, args as string[], { TESTKIT_FIXTURE_LOG: log, ...env })
 
         expect(run.code).toBe(1)
         expect(run.stdout).toContain('✓ slow registers three and sees only its own')
