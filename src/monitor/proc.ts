@@ -67,7 +67,7 @@ export function openResidentSet(): void {
 /** The process's resident set in bytes: from a kept-open /proc/self/statm on Linux, else Node's figure. */
 export function residentSet(): number {
   openResidentSet()
-  if (statm !== null && statm !== undefined) {
+  if (typeof statm === 'number') {
     try {
       const length = readSync(statm, statmText, 0, statmText.length, 0)
       const pages = Number(statmText.toString('latin1', 0, length).split(' ')[1])

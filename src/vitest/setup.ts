@@ -83,7 +83,7 @@ const inVmContext = !inMainRealm()
 /** Accepts the leaks the baseline lists; under TESTKIT_UPDATE_BASELINE, every leak. */
 let accepts: ((record: ScopeRecord, task: TaskLike, root: string) => void) | undefined
 /** Where the patched runner finds this copy's hooks (Vitest >= 4.1). */
-let runnerHolder: { current: unknown } | undefined
+let runnerHolder: HooksHolder | undefined
 
 const relativeTo = (root: string, file: string) =>
   file.startsWith(`${root}/`) ? file.slice(root.length + 1) : file
