@@ -5,6 +5,7 @@ import type { Server, Socket } from 'node:net'
 import timers from 'node:timers'
 import { captureStack, originOf, type StackHolder } from '../core/origin.js'
 import { saveRealTimers } from '../core/timers.js'
+import { descriptors } from '../monitor/descriptors.js'
 import { activeSlot, type ScopeSlot } from '../scope/state.js'
 import type { Handle, HandleKind } from './handle.js'
 import {
@@ -180,6 +181,21 @@ function patchProcesses(): void {
   replace(threads, 'Worker', Worker)
 }
 
+/** Counts the files opened through fs, for the monitor's descriptor check (see DescriptorWatch.opens). */
+function countOpens(): void {
+  for (const name of ['open', 'openSync', 'opendir', 'opendirSync'] as const) {
+    wrap(
+      fs,
+      name,
+      (original) =>
+        function opening(this: unknown, ...args: unknown[]) {
+          descriptors.noteOpen()
+          return (original as AnyFunction).apply(this, args as never)
+        } as never,
+    )
+  }
+}
+
 function patchFiles(): void {
   const unwatchFile = fs.unwatchFile
   wrap(
@@ -264,6 +280,7 @@ export function installDetection(): void {
   patchNetwork()
   patchProcesses()
   patchFiles()
+  countOpens()
   patchProcessListeners()
   // ESM `import { setTimeout } from 'node:timers'` and friends see the patched functions too.
   syncBuiltinESMExports()

@@ -38,7 +38,16 @@ export function monitorSettings(options: ResolvedOptions): MonitorSettings | und
 export interface ScopeMark {
   readonly heap: number
   readonly handles: number
-  readonly fds: readonly string[]
+  /** Listed again before the test's first file opens through fs, when carried over (see `listed`). */
+  fds: readonly string[]
+  /** descriptors.opens when `fds` was taken. */
+  opens: number
+  /**
+   * Whether `fds` was listed (or probed) for this mark, rather than carried over from an earlier one
+   * because no file was opened through fs since: a file a native addon opened in between is then not
+   * told from this scope's.
+   */
+  listed: boolean
   /** Ms testkit spent on the scope before its end (its setup, for a file). */
   readonly ownMs: number
   /** Files: the CPU ms of reaped children at the start. */
@@ -115,38 +124,84 @@ export class ScopeMonitor {
   /**
    * Hot path, per test: the previous test's end when it ran in the same suite (`group`: so that what
    * a nested describe's beforeAll opens is not this test's), or else a heap figure, a handle count and
-   * a descriptor probe. Undefined for a test that runs `concurrent`ly: tests that overlap share the
-   * process's figures, so theirs go to the file.
+   * the descriptors (a probe only when a file was opened through fs since they were last known).
+   * Undefined for a test that runs `concurrent`ly: tests that overlap share the process's figures, so
+   * theirs go to the file.
    */
   begin(concurrent?: false, group?: unknown): ScopeMark
   begin(concurrent: boolean | undefined, group?: unknown): ScopeMark | undefined
   begin(concurrent = false, group?: unknown): ScopeMark | undefined {
+    descriptors.beforeOpen = undefined
     if (concurrent) {
       this.#last = undefined
       return undefined
     }
-    const last = this.#lastGroup === group ? this.#last : undefined
+    const last = this.#last
+    const sameGroup = this.#lastGroup === group
     this.#lastGroup = group
-    return last ?? this.#sample(descriptors.current())
+    let mark: ScopeMark
+    if (last !== undefined && sameGroup) mark = last
+    else if (last !== undefined && descriptors.opens === last.opens) mark = this.#carried(last)
+    else mark = this.#listed()
+    if (!mark.listed) {
+      this.#carriedMark = mark
+      descriptors.beforeOpen = this.#listAgain
+    }
+    return mark
   }
 
-  #sample(fds: readonly string[], ownMs = 0): ScopeMark {
+  /** The running test's mark while its descriptors are carried over. */
+  #carriedMark: ScopeMark | undefined
+  /** Before the running test first opens a file through fs: its descriptors as they are now. */
+  readonly #listAgain = () => {
+    const mark = this.#carriedMark
+    this.#carriedMark = undefined
+    if (mark === undefined) return
+    mark.fds = descriptors.current()
+    forgetClosed(mark.fds)
+    mark.opens = descriptors.opens
+    mark.listed = true
+  }
+
+  /** Figures now, with the descriptors listed (a probe, the listing when it moved). */
+  #listed(forceListing = false): ScopeMark {
+    const opens = descriptors.opens
+    const fds = descriptors.current(forceListing)
     forgetClosed(fds)
-    return { heap: heapUsed(), handles: process.getActiveResourcesInfo().length, fds, ownMs }
+    return {
+      heap: heapUsed(),
+      handles: process.getActiveResourcesInfo().length,
+      fds,
+      opens,
+      listed: true,
+      ownMs: 0,
+    }
+  }
+
+  /** Figures now, with the descriptors of `last`: no file was opened through fs since. */
+  #carried(last: ScopeMark): ScopeMark {
+    const { fds, opens } = last
+    return {
+      heap: heapUsed(),
+      handles: process.getActiveResourcesInfo().length,
+      fds,
+      opens,
+      listed: false,
+      ownMs: 0,
+    }
   }
 
   /** A file's start: a full listing, a GC first when --expose-gc allows it; with what testkit's setup cost. */
   beginFile(setup: { ms: number; heap: number } = { ms: 0, heap: 0 }): ScopeMark {
     const start = performance.now()
     exposedGc()?.()
-    const fds = descriptors.current(true)
     const childCpu = accountsChildren ? reapedCpu() : undefined
     reapedCpuSeen = childCpu
     // Reaped before this baseline: what an earlier test was charged for them is not in it.
     for (const pid of chargedRunning.keys()) if (procCpu(pid) === undefined) chargedRunning.delete(pid)
     // beforeAll hooks run between this and the first test, which then takes its own sample.
     this.#last = undefined
-    const mark = { ...this.#sample(fds), childCpu, setupHeap: setup.heap }
+    const mark = { ...this.#listed(true), childCpu, setupHeap: setup.heap }
     return { ...mark, ownMs: setup.ms + performance.now() - start }
   }
 
@@ -176,10 +231,11 @@ export class ScopeMonitor {
   /**
    * Hot path, per test that registered and created nothing: takes its end sample and says whether
    * that is all (nothing opened and kept). Synchronous, so such a test ends without a promise; when
-   * it returns false, end() follows.
+   * it returns false, end() follows. No descriptor probe for a test that opened no file through fs.
    */
   endsQuietly(mark: ScopeMark, start: number): boolean {
-    const now = this.#sample(descriptors.current())
+    descriptors.beforeOpen = undefined
+    const now = descriptors.opens === mark.opens ? this.#carried(mark) : this.#listed()
     this.#last = now
     if (now.fds !== mark.fds) {
       this.#pending = now
@@ -202,12 +258,16 @@ export class ScopeMonitor {
     label: string | undefined,
     cleanupStart: number,
   ): Promise<ScopeRecord | undefined> {
+    descriptors.beforeOpen = undefined
     const isFile = slot.kind !== 'test'
-    const now = this.#pending ?? this.#sample(descriptors.current(isFile))
+    const now = this.#pending ?? this.#listed(isFile)
     this.#pending = undefined
     this.#last = isFile ? undefined : now
     const { fds } = now
-    const held = fds === mark.fds ? undefined : this.#heldFiles(mark.fds, fds, slot, before, label)
+    // Files opened since a carried-over mark, by a test that opened none through fs, may be an earlier
+    // test's (a native addon's, not counted): the file's end reports those.
+    const ownsNew = isFile || mark.listed
+    const held = fds === mark.fds ? undefined : this.#heldFiles(mark.fds, fds, slot, before, label, ownsNew)
     const started = (before?.started ?? 0) + (isFile ? this.#testsChildren : 0)
     if (!isFile) this.#testsChildren += before?.started ?? 0
     const own = (end: number) => mark.ownMs + end - cleanupStart - (record?.cleanupMs ?? 0)
@@ -259,8 +319,10 @@ export class ScopeMonitor {
     slot: ScopeSlot,
     before: BeforeCleanup | undefined,
     label: string | undefined,
+    ownsNew: boolean,
   ): LeakRecord[] | undefined {
     for (const fd of opened(now, start)) owners.delete(fd)
+    if (!ownsNew) return undefined
     const byFile = new Map<string, string[]>()
     for (const fd of opened(start, now)) {
       // A FileHandle left open is leak detection's to report; a file a test already reported, the test's.
