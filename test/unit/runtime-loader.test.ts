@@ -2,8 +2,10 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import vm from 'node:vm'
 import ts from 'typescript'
 import { afterEach, expect, test } from 'vitest'
+import { inMainRealm } from '../../src/vitest/realm.js'
 import { cacheDirFor, loadWithCodeCache } from '../../src/vitest/runtime-loader.js'
 
 const made: string[] = []
@@ -132,4 +134,10 @@ test('a cache folder that cannot be written costs the cache, never the run', () 
   const loaded = loadWithCodeCache(file)
   expect(() => loaded.saveCache()).not.toThrow()
   expect(loaded.exports.name).toBe('runtime.cjs')
+})
+
+test("inMainRealm() is true in Node's main realm and false in a vm context, where the runtime loads through Vitest instead", () => {
+  expect(inMainRealm()).toBe(true)
+  const context = vm.createContext({ process })
+  expect(vm.runInContext(`(${inMainRealm.toString()})()`, context)).toBe(false)
 })
