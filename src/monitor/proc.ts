@@ -36,7 +36,7 @@ const TICK_MS = 10
  * children's (cutime + cstime). Undefined when the process is gone.
  */
 export function procCpu(pid: number | 'self'): { own: number; children: number } | undefined {
-  const stat = readProc(`/proc/${pid}/stat`)
+  const stat = pid === 'self' ? readKept(selfStat) : readProc(`/proc/${pid}/stat`)
   if (stat === undefined) return undefined
   // The command name (field 2) may hold spaces and parentheses: count fields after its last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
@@ -45,46 +45,71 @@ export function procCpu(pid: number | 'self'): { own: number; children: number }
   return { own: own * TICK_MS, children: children * TICK_MS }
 }
 
-// /proc/self/statm, kept open: a pread of it costs ~1.5 µs, where process.memoryUsage.rss() opens and
-// parses /proc/self/stat each time (~8 µs warm, ~40 µs in a fresh test worker). Opened before any
-// scope starts (see ScopeMonitor), so it is part of every scope's baseline, never a held file.
-let statm: number | null | undefined
-const statmText = Buffer.alloc(128)
+/**
+ * A /proc/self file kept open: a pread of it costs ~1.5 µs, where opening it each time (as readProc()
+ * and process.memoryUsage.rss() do) costs ~8 µs warm and ~40–150 µs in a fresh test worker. Opened
+ * before any scope starts (see ScopeMonitor), so it is part of every scope's baseline, never a held
+ * file. `fd`: undefined until opened, null where it cannot be (not Linux, worker threads).
+ */
+interface KeptFile {
+  readonly path: string
+  fd: number | null | undefined
+}
+const statm: KeptFile = { path: '/proc/self/statm', fd: undefined }
+const selfStat: KeptFile = { path: '/proc/self/stat', fd: undefined }
+const keptText = Buffer.alloc(1024)
 let pageSize = 0
 
-/** Opens /proc/self/statm once (Linux, main thread); the first scope's baseline then counts it. */
+/**
+ * Opens /proc/self/statm and /proc/self/stat once (Linux, main thread); the first scope's baseline
+ * then counts them.
+ */
 export function openResidentSet(): void {
-  if (statm !== undefined) return
+  if (statm.fd !== undefined) return
+  let keep = false
   try {
-    // One per process: worker threads (which share the process and its figure) use Node's.
-    const { isMainThread } = process.getBuiltinModule('node:worker_threads')
-    statm = process.platform === 'linux' && isMainThread ? openSync('/proc/self/statm', 'r') : null
-  } catch {
-    statm = null
+    // One per process: worker threads (which share the process and its figures) read them each time.
+    keep = process.platform === 'linux' && process.getBuiltinModule('node:worker_threads').isMainThread
+  } catch {}
+  for (const file of [statm, selfStat]) {
+    try {
+      file.fd = keep ? openSync(file.path, 'r') : null
+    } catch {
+      file.fd = null
+    }
   }
+}
+
+/** A kept-open file's text; read anew where it is not kept open. */
+function readKept(file: KeptFile): string | undefined {
+  openResidentSet()
+  if (typeof file.fd === 'number') {
+    try {
+      return keptText.toString('latin1', 0, readSync(file.fd, keptText, 0, keptText.length, 0))
+    } catch {
+      file.fd = null
+    }
+  }
+  return readProc(file.path)
 }
 
 /** The process's resident set in bytes: from a kept-open /proc/self/statm on Linux, else Node's figure. */
 export function residentSet(): number {
-  openResidentSet()
-  if (typeof statm === 'number') {
-    try {
-      const length = readSync(statm, statmText, 0, statmText.length, 0)
-      const pages = Number(statmText.toString('latin1', 0, length).split(' ')[1])
-      if (pageSize === 0 && pages > 0) {
-        // The page size, which Node does not expose: the nearest power of two to Node's figure / pages.
-        pageSize = 2 ** Math.round(Math.log2(process.memoryUsage.rss() / pages))
-      }
-      if (pages > 0) return pages * pageSize
-    } catch {
-      statm = null
+  if (process.platform === 'linux') {
+    const pages = Number(readKept(statm)?.split(' ')[1])
+    if (pageSize === 0 && pages > 0) {
+      // The page size, which Node does not expose: the nearest power of two to Node's figure / pages.
+      pageSize = 2 ** Math.round(Math.log2(process.memoryUsage.rss() / pages))
     }
+    if (pages > 0) return pages * pageSize
   }
   return process.memoryUsage.rss()
 }
 
-/** Closes the kept-open /proc/self/statm (a vm pool's test file ends: its copy of this module goes). */
+/** Closes the kept-open /proc files (a vm pool's test file ends: its copy of this module goes). */
 export function closeResidentSet(): void {
-  if (typeof statm === 'number') closeSync(statm)
-  statm = undefined
+  for (const file of [statm, selfStat]) {
+    if (typeof file.fd === 'number') closeSync(file.fd)
+    file.fd = undefined
+  }
 }

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import vm from 'node:vm'
 import ts from 'typescript'
 import { afterEach, expect, test } from 'vitest'
@@ -39,9 +39,18 @@ const cacheFiles = (root: string) =>
   )
 
 test('runs a CommonJS file as require() would, and once per process', () => {
-  const { file } = packageFile(SOURCE)
+  // Builtins (with and without node:) and a file next to it, resolved from the file's own folder.
+  const { file } = packageFile(
+    `${SOURCE}\nexports.sibling = require('./sibling.cjs') + require('os').EOL.length\n`,
+  )
+  writeFileSync(join(dirname(file), 'sibling.cjs'), "module.exports = 'next door'")
   const loaded = loadWithCodeCache(file)
-  expect(loaded.exports).toMatchObject({ name: 'runtime.cjs', dir: 'dist', self: true })
+  expect(loaded.exports).toMatchObject({
+    name: 'runtime.cjs',
+    dir: 'dist',
+    self: true,
+    sibling: 'next door1',
+  })
   expect((loaded.exports.double as (n: number) => number)(21)).toBe(42)
   expect(loaded.usedCache).toBe(false)
   expect(loadWithCodeCache(file)).toBe(loaded)
