@@ -1,4 +1,11 @@
-import { closeSync, constants, existsSync, openSync as patchedLater, readdirSync, readlinkSync } from 'node:fs'
+import {
+  closeSync,
+  constants,
+  existsSync,
+  openSync as patchedLater,
+  readdirSync,
+  readlinkSync,
+} from 'node:fs'
 
 // Taken before leak detection wraps it to count opens (a copy loaded after that has the wrapper,
 // which then skips the probe's own opens): the probe runs often and needs no wrapper.

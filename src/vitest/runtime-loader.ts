@@ -90,7 +90,12 @@ const loaded = holder[LOADED] as Map<string, CachedModule>
  */
 function requireFor(file: string): (id: string) => unknown {
   let fromFile: NodeJS.Require | undefined
-  return (id) => process.getBuiltinModule(id) ?? (fromFile ??= createRequire(file))(id)
+  return (id) => {
+    const builtin = process.getBuiltinModule(id)
+    if (builtin !== undefined) return builtin
+    fromFile ??= createRequire(file)
+    return fromFile(id)
+  }
 }
 
 function load(file: string): CachedModule {
