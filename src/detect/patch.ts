@@ -233,6 +233,7 @@ function patchFiles(): void {
         // The stack is taken before the await: a FileHandle is made in a native callback with no user frame.
         const slot = activeSlot()
         const stack = slot ? captureStack(openTracked, FRAMES) : undefined
+        descriptors.noteOpen()
         const handle = await original.apply(this, args)
         if (slot)
           add(slot, {

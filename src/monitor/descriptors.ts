@@ -25,9 +25,9 @@ class DescriptorWatch {
   #lowest = -1
   #open: readonly string[] = []
   /**
-   * Files opened through Node's fs so far (open, openSync, opendir, opendirSync, streams), counted by
-   * leak detection's patches: while it stays the same, a test opened no file by path and needs no
-   * probe. Native addons open files without it: the file's end finds those.
+   * Files opened through Node's fs so far (open, openSync, opendir, opendirSync, streams,
+   * fs.promises.open), counted by leak detection's patches: while it stays the same, a test opened no
+   * file by path and needs no probe. Native addons open files without it: the file's end finds those.
    */
   opens = 0
   /** Runs once, before the next file opens through fs: the monitor then lists what was open before. */
