@@ -114,6 +114,8 @@ export class ScopeMonitor {
   #testsChildCpu: number | null = null
   /** The end sample endsQuietly() took and end() still needs. */
   #pending: ScopeMark | undefined
+  /** The running test's mark while its descriptors are carried over. */
+  #carriedMark: ScopeMark | undefined
 
   constructor(settings: MonitorSettings) {
     this.settings = settings
@@ -150,8 +152,6 @@ export class ScopeMonitor {
     return mark
   }
 
-  /** The running test's mark while its descriptors are carried over. */
-  #carriedMark: ScopeMark | undefined
   /** Before the running test first opens a file through fs: its descriptors as they are now. */
   readonly #listAgain = () => {
     const mark = this.#carriedMark
@@ -168,27 +168,17 @@ export class ScopeMonitor {
     const opens = descriptors.opens
     const fds = descriptors.current(forceListing)
     forgetClosed(fds)
-    return {
-      heap: heapUsed(),
-      handles: process.getActiveResourcesInfo().length,
-      fds,
-      opens,
-      listed: true,
-      ownMs: 0,
-    }
+    return this.#figures(fds, opens, true)
   }
 
   /** Figures now, with the descriptors of `last`: no file was opened through fs since. */
   #carried(last: ScopeMark): ScopeMark {
-    const { fds, opens } = last
-    return {
-      heap: heapUsed(),
-      handles: process.getActiveResourcesInfo().length,
-      fds,
-      opens,
-      listed: false,
-      ownMs: 0,
-    }
+    return this.#figures(last.fds, last.opens, false)
+  }
+
+  #figures(fds: readonly string[], opens: number, listed: boolean): ScopeMark {
+    const handles = process.getActiveResourcesInfo().length
+    return { heap: heapUsed(), handles, fds, opens, listed, ownMs: 0 }
   }
 
   /** A file's start: a full listing, a GC first when --expose-gc allows it; with what testkit's setup cost. */
