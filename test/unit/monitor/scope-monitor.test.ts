@@ -46,6 +46,23 @@ describe.runIf(process.platform === 'linux')('descriptors, watched by a probe', 
     expect(after).toEqual(before)
   })
 
+  test('an open through fs is counted once, after the listing it asks for first; a listing that throws never fails that open', () => {
+    const opens = descriptors.opens
+    const seen: number[] = []
+    descriptors.beforeOpen = () => seen.push(descriptors.opens)
+    descriptors.noteOpen()
+    descriptors.noteOpen()
+    expect(seen).toEqual([opens])
+    expect(descriptors.opens).toBe(opens + 2)
+
+    descriptors.beforeOpen = () => {
+      throw new Error('no descriptor left to list with')
+    }
+    expect(() => descriptors.noteOpen()).not.toThrow()
+    expect(descriptors.beforeOpen).toBeUndefined()
+    expect(descriptors.opens).toBe(opens + 3)
+  })
+
   test('only paths count as held files: sockets, pipes, anonymous inodes and devices are followed elsewhere', () => {
     expect(isHeldFile('/tmp/data.txt')).toBe(true)
     expect(isHeldFile('/tmp/gone.txt (deleted)')).toBe(true)
