@@ -64,7 +64,7 @@ let pageSize = 0
  * Opens /proc/self/statm and /proc/self/stat once (Linux, main thread); the first scope's baseline
  * then counts them.
  */
-export function openResidentSet(): void {
+export function openProcFiles(): void {
   if (statm.fd !== undefined) return
   let keep = false
   try {
@@ -82,7 +82,7 @@ export function openResidentSet(): void {
 
 /** A kept-open file's text; read anew where it is not kept open. */
 function readKept(file: KeptFile): string | undefined {
-  openResidentSet()
+  openProcFiles()
   if (typeof file.fd === 'number') {
     try {
       return keptText.toString('latin1', 0, readSync(file.fd, keptText, 0, keptText.length, 0))
@@ -107,7 +107,7 @@ export function residentSet(): number {
 }
 
 /** Closes the kept-open /proc files (a vm pool's test file ends: its copy of this module goes). */
-export function closeResidentSet(): void {
+export function closeProcFiles(): void {
   for (const file of [statm, selfStat]) {
     if (typeof file.fd === 'number') closeSync(file.fd)
     file.fd = undefined

@@ -1,12 +1,13 @@
 import type { ResolvedOptions } from '../config/options.js'
 import type { Handle } from '../detect/handle.js'
-import type { LeakRecord, MonitorFinding, ScopeMetrics, ScopeRecord, Severity } from '../report/model.js'
-import { matchesRule, type ScopeSlot } from '../scope/state.js'
+import type { MonitorFinding, ScopeMetrics, ScopeRecord, Severity } from '../report/model.js'
+import type { ScopeSlot } from '../scope/state.js'
 import { type ChildUsage, childUsage } from './children.js'
-import { descriptors, isHeldFile, opened } from './descriptors.js'
+import { descriptors } from './descriptors.js'
 import { collector, exposedGc } from './gc.js'
+import { fileOwners, forgetClosed, heldFiles } from './held-files.js'
 import { nearFileLimit, nearProcessLimit } from './near-limits.js'
-import { openResidentSet, procCpu, residentSet } from './proc.js'
+import { openProcFiles, procCpu, residentSet } from './proc.js'
 
 const MB = 1024 * 1024
 // Not imports: see detect/patch.ts.
@@ -67,8 +68,7 @@ export interface BeforeCleanup {
   fileHandleFds: Set<string>
 }
 
-// Per process: descriptors and children are the process's, whichever test file runs.
-const owners = new Map<string, string>()
+// Per process: children are the process's, whichever test file runs.
 let reapedCpuSeen: number | undefined
 /** CPU ms already charged to a scope for children still running at its end, by pid: once they are reaped, not again. */
 const chargedRunning = new Map<number, number>()
@@ -81,20 +81,6 @@ const reapedCpu = () => procCpu('self')?.children ?? 0
 
 const pushIf = (findings: MonitorFinding[], finding: MonitorFinding | undefined) => {
   if (finding) findings.push(finding)
-}
-
-let lastListing: readonly string[] | undefined
-
-/**
- * Drops the owners of descriptors a new listing no longer has: closed, between scopes or within one,
- * so that a file opened later under the same number is reported. Only when the listing changed.
- */
-function forgetClosed(fds: readonly string[]): void {
-  if (fds === lastListing) return
-  lastListing = fds
-  if (owners.size === 0) return
-  const open = new Set(fds)
-  for (const fd of owners.keys()) if (!open.has(fd)) owners.delete(fd)
 }
 
 /**
@@ -120,7 +106,7 @@ export class ScopeMonitor {
   constructor(settings: MonitorSettings) {
     this.settings = settings
     // Opens its descriptor now, before any scope's first listing.
-    openResidentSet()
+    openProcFiles()
   }
 
   /**
@@ -257,7 +243,12 @@ export class ScopeMonitor {
     // Files opened since a carried-over mark, by a test that opened none through fs, may be an earlier
     // test's (a native addon's, not counted): the file's end reports those.
     const ownsNew = isFile || mark.listed
-    const held = fds === mark.fds ? undefined : this.#heldFiles(mark.fds, fds, slot, before, label, ownsNew)
+    const { severity } = this.settings
+    const fileHandleFds = before?.fileHandleFds
+    const held =
+      fds === mark.fds
+        ? undefined
+        : heldFiles(mark.fds, fds, { slot, label, ownsNew, fileHandleFds, severity })
     const started = (before?.started ?? 0) + (isFile ? this.#testsChildren : 0)
     if (!isFile) this.#testsChildren += before?.started ?? 0
     const own = (end: number) => mark.ownMs + end - cleanupStart - (record?.cleanupMs ?? 0)
@@ -275,7 +266,7 @@ export class ScopeMonitor {
     // Child CPU is a per-test threshold: a file's figure sums its tests'.
     this.#thresholds(record, isFile ? null : childCpuMs, findings)
     const near = this.settings.nearLimit
-    if (fds !== mark.fds) pushIf(findings, nearFileLimit(fds.length, owners, near))
+    if (fds !== mark.fds) pushIf(findings, nearFileLimit(fds.length, fileOwners, near))
     if (started > 0 && label !== undefined)
       pushIf(findings, nearProcessLimit(label, before?.started ?? 0, near))
     const result = record ?? { resources: 0, cleanupMs: 0, leaks: [], cleanupErrors: [], slowest: [] }
@@ -297,48 +288,6 @@ export class ScopeMonitor {
     if (isFile) metrics.testkitHeap = mark.setupHeap ?? 0
     result.metrics = metrics
     return result
-  }
-
-  /**
-   * Files the scope opened and left open: one leak per file, with the monitor's severity. Never
-   * closed by testkit: the descriptor's owner is unknown.
-   */
-  #heldFiles(
-    start: readonly string[],
-    now: readonly string[],
-    slot: ScopeSlot,
-    before: BeforeCleanup | undefined,
-    label: string | undefined,
-    ownsNew: boolean,
-  ): LeakRecord[] | undefined {
-    for (const fd of opened(now, start)) owners.delete(fd)
-    if (!ownsNew) return undefined
-    const byFile = new Map<string, string[]>()
-    for (const fd of opened(start, now)) {
-      // A FileHandle left open is leak detection's to report; a file a test already reported, the test's.
-      if (before?.fileHandleFds.has(fd) || owners.has(fd)) continue
-      const target = descriptors.target(fd)
-      if (!isHeldFile(target)) continue
-      owners.set(fd, label ?? '(file scope)')
-      byFile.set(target, [...(byFile.get(target) ?? []), fd])
-    }
-    let leaks: LeakRecord[] | undefined
-    for (const [file, fds] of byFile) {
-      const which = fds.length > 5 ? `${fds.slice(0, 5).join(', ')}, ...` : fds.join(', ')
-      const leak = {
-        category: 'file' as const,
-        type: 'FileDescriptor',
-        origin: null,
-        action: 'reported' as const,
-        message: `${fds.length === 1 ? '1 descriptor' : `${fds.length} descriptors`} of ${file} (fd ${which}) opened and still open.`,
-        hint: 'close it (fs.close, stream.destroy(), handle.close()) in the test or afterEach, or register it with useResource().',
-      }
-      if (slot.settings.ignore.some((rule) => matchesRule(rule, leak))) continue
-      const severity = slot.scope?.isAllowed('file') ? 'warning' : this.settings.severity
-      leaks ??= []
-      leaks.push({ ...leak, severity })
-    }
-    return leaks
   }
 
   async #childCpu(

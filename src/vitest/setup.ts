@@ -1,7 +1,7 @@
 import type * as Vitest from 'vitest'
 import { fromTransport, resolveOptions, type TransportedOptions } from '../config/options.js'
 import { allEnded, installDetection, uninstallDetection } from '../detect/index.js'
-import { closeResidentSet } from '../monitor/proc.js'
+import { closeProcFiles } from '../monitor/proc.js'
 import { monitorSettings, type ScopeMark, ScopeMonitor } from '../monitor/scope-monitor.js'
 import { type BaselineEntry, BaselineMatcher } from '../report/baseline.js'
 import { hasErrors, TestkitScopeError } from '../report/format.js'
@@ -67,6 +67,8 @@ interface HookCollector {
 
 // Vitest reads an around hook's timeout from this property; 0 means none (our cleanup has its own).
 const AROUND_TIMEOUT = Symbol.for('VITEST_AROUND_TIMEOUT')
+/** An around hook without Vitest's timeout. */
+const untimed = <T extends object>(hook: T) => Object.assign(hook, { [AROUND_TIMEOUT]: 0 })
 
 let vitest: VitestApi
 const ending: ScopeEnding = { detection: undefined, monitor: undefined }
@@ -164,7 +166,7 @@ async function finishFile(fileSlot: ScopeSlot, suite: TaskLike, mark: ScopeMark 
   } finally {
     if (inVmContext) {
       uninstallDetection()
-      closeResidentSet()
+      closeProcFiles()
       // The prototype may be the main realm's: it must not keep this file's context alive.
       if (runnerHolder?.current === runnerHooks) runnerHolder.current = undefined
     }
@@ -298,18 +300,18 @@ function installAroundHooks(settings: ScopeSettings, fileSlot: ScopeSlot): boole
   if (typeof runner?.getCurrentSuite !== 'function') return false
   testSettings = settings
   const collector = runner.getCurrentSuite() as HookCollector
-  const aroundEach = Object.assign(testHook(settings), { [AROUND_TIMEOUT]: 0 })
+  const aroundEach = untimed(testHook(settings))
   const hooksOf = runner.getSuiteHooks as SuiteHooks | undefined
   const proto = runner.prototype
   if (typeof hooksOf !== 'function' || typeof proto !== 'object' || proto === null) {
     collector.on('aroundEach', aroundEach)
-    collector.on('aroundAll', Object.assign(fileHook(fileSlot), { [AROUND_TIMEOUT]: 0 }))
+    collector.on('aroundAll', untimed(fileHook(fileSlot)))
     return true
   }
   runnerHolder = patchRunner(proto as RunnerPrototype)
   runnerHolder.current = runnerHooks
   const scoping = (file: TaskLike) => chooseScoping(file, aroundEach, hooksOf)
-  collector.on('aroundAll', Object.assign(fileHook(fileSlot, scoping), { [AROUND_TIMEOUT]: 0 }))
+  collector.on('aroundAll', untimed(fileHook(fileSlot, scoping)))
   return true
 }
 
