@@ -1,6 +1,7 @@
+import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import type { Plugin, ViteUserConfig } from 'vitest/config'
-import type { Vitest } from 'vitest/node'
+import type { TestProject, Vitest } from 'vitest/node'
 import { resolveOptions, type TestkitOptions, toTransport } from '../config/options.js'
 import { timed } from './main-cost.js'
 
@@ -14,33 +15,57 @@ function isTestkitReporter(entry: unknown, file: string): boolean {
   return typeof name === 'string' && (name === file || name.startsWith('@orchestr8/testkit/reporter'))
 }
 
+/** Whether the installed Vitest runs testkit's runner (4.1 and later: its TestRunner and around hooks). */
+function runnerSupported(): boolean {
+  try {
+    const { version } = createRequire(import.meta.url)('vitest/package.json') as { version: string }
+    const [major = 0, minor = 0] = version.split('.').map(Number)
+    return major > 4 || (major === 4 && minor >= 1)
+  } catch {
+    return false
+  }
+}
+
 /**
- * The one line users add: `plugins: [testkit(options)]`. Adds the setup file and the global setup in
- * front of the user's own (so testkit's scopes wrap theirs) and the reporter after the resolved
- * reporters, so that `--reporter` on the command line does not drop it. Bad options fail here, at
- * start-up.
+ * The one line users add: `plugins: [testkit(options)]`. Adds testkit's test runner (Vitest >= 4.1,
+ * when the project names no runner of its own; else the setup file, in front of the user's own, so
+ * that testkit's scopes wrap theirs), the global setup in front of the user's own, and the reporter
+ * after the resolved reporters, so that `--reporter` on the command line does not drop it. Bad
+ * options fail here, at start-up.
  */
 export function testkit(options: TestkitOptions = {}): Plugin {
   const resolved = timed(() => resolveOptions(options))
   const reporterFile = own('./reporter.js')
+  const runnerFile = own('./runner.js')
   return {
     name: '@orchestr8/testkit',
     config(config: ViteUserConfig) {
-      timed(() => addEntries(config, resolved))
+      timed(() => addEntries(config, resolved, runnerFile))
     },
     // Runs once per project, after the command line is applied and before reporters are created.
-    configureVitest({ vitest }: { vitest: Vitest }) {
-      timed(() => addReporter(vitest, reporterFile, options))
+    configureVitest({ vitest, project }: { vitest: Vitest; project: TestProject }) {
+      timed(() => {
+        addReporter(vitest, reporterFile, options)
+        // `vitest bench` runs Vitest's benchmark runner: testkit's extends the test runner.
+        if (project.config.mode === 'benchmark' && project.config.runner === runnerFile)
+          project.config.runner = undefined
+      })
     },
   } as Plugin
 }
 
-/** The setup file and global setup in front of the user's own, and the options for the workers. */
-function addEntries(config: ViteUserConfig, resolved: ReturnType<typeof resolveOptions>): void {
+/** The runner (or setup file) and global setup in front of the user's own, and the options for the workers. */
+function addEntries(
+  config: ViteUserConfig,
+  resolved: ReturnType<typeof resolveOptions>,
+  runner: string,
+): void {
   const withTest = config as { test?: Record<string, unknown> }
   withTest.test ??= {}
   const test = withTest.test
-  test.setupFiles = [own('./setup.js'), ...list(test.setupFiles as string | string[] | undefined)]
+  // Vitest transforms a setup file and serves it to each test file; a runner it imports as it is.
+  if (test.runner === undefined && runnerSupported()) test.runner = runner
+  else test.setupFiles = [own('./setup.js'), ...list(test.setupFiles as string | string[] | undefined)]
   test.globalSetup = [own('./global-setup.js'), ...list(test.globalSetup as string | string[] | undefined)]
   test.provide = { ...(test.provide as object | undefined), testkitOptions: toTransport(resolved) }
 }

@@ -86,6 +86,10 @@ const inVmContext = !inMainRealm()
 let accepts: ((record: ScopeRecord, task: TaskLike, root: string) => void) | undefined
 /** Where the patched runner finds this copy's hooks (Vitest >= 4.1). */
 let runnerHolder: HooksHolder | undefined
+/** Under testkit's runner: the file's around hook, put first among its aroundAll hooks when it starts. */
+let pendingFileHook: RawAroundAll | undefined
+/** Vitest's hooks of a suite (Vitest >= 4.1). */
+let suiteHooks: SuiteHooks | undefined
 
 const relativeTo = (root: string, file: string) =>
   file.startsWith(`${root}/`) ? file.slice(root.length + 1) : file
@@ -219,7 +223,12 @@ let testSettings: ScopeSettings
 
 const runnerHooks: RunnerHooks = {
   beforeSuite(suite) {
-    if (suite.filepath !== undefined) runnerFile = suite
+    if (suite.filepath === undefined) return
+    runnerFile = suite
+    const hook = pendingFileHook
+    pendingFileHook = undefined
+    // Outermost: testkit's runner installed this file's scope before the user's setup files ran.
+    if (hook !== undefined) suiteHooks?.(suite)?.aroundAll?.unshift(hook)
   },
   beforeTry(test) {
     if (!runnerScopes) return
@@ -262,7 +271,7 @@ function patchRunner(proto: RunnerPrototype): HooksHolder {
   return holder
 }
 
-type SuiteHooks = (suite: unknown) => { aroundEach?: unknown[] } | undefined
+type SuiteHooks = (suite: unknown) => { aroundEach?: unknown[]; aroundAll?: unknown[] } | undefined
 
 /** Concurrent tests need an async context, and a user's aroundEach must run inside the test's scope. */
 function needsAroundHook(suite: TaskLike, hooksOf: SuiteHooks): boolean {
@@ -294,25 +303,37 @@ function chooseScoping(file: TaskLike, aroundEach: unknown, hooksOf: SuiteHooks)
  * aroundEach()/aroundAll(): those resolve the file's auto fixtures for the hook, which then tear down
  * only after it, and parse the hook's parameters.
  */
-function installAroundHooks(settings: ScopeSettings, fileSlot: ScopeSlot): boolean {
+function installAroundHooks(settings: ScopeSettings, fileSlot: ScopeSlot, viaRunner: boolean): boolean {
   const runner = vitest.TestRunner
-  if (typeof vitest.aroundEach !== 'function') return false
-  if (typeof runner?.getCurrentSuite !== 'function') return false
+  if (!viaRunner && !hasAroundHooks(vitest)) return false
   testSettings = settings
-  const collector = runner.getCurrentSuite() as HookCollector
   const aroundEach = untimed(testHook(settings))
-  const hooksOf = runner.getSuiteHooks as SuiteHooks | undefined
-  const proto = runner.prototype
-  if (typeof hooksOf !== 'function' || typeof proto !== 'object' || proto === null) {
+  const hooksOf = runner?.getSuiteHooks as SuiteHooks | undefined
+  const proto = runner?.prototype
+  if (!viaRunner && (typeof hooksOf !== 'function' || typeof proto !== 'object' || proto === null)) {
+    const collector = currentCollector()
     collector.on('aroundEach', aroundEach)
     collector.on('aroundAll', untimed(fileHook(fileSlot)))
     return true
   }
+  suiteHooks = hooksOf
   runnerHolder = patchRunner(proto as RunnerPrototype)
   runnerHolder.current = runnerHooks
-  const scoping = (file: TaskLike) => chooseScoping(file, aroundEach, hooksOf)
-  collector.on('aroundAll', untimed(fileHook(fileSlot, scoping)))
+  const scoping = (file: TaskLike) => chooseScoping(file, aroundEach, hooksOf as SuiteHooks)
+  const fileAround = untimed(fileHook(fileSlot, scoping))
+  // testkit's runner installs a file's scope before the file is collected, when no collector takes
+  // hooks yet: the runner's start of the file puts it first among the file's aroundAll hooks.
+  if (viaRunner) pendingFileHook = fileAround
+  else currentCollector().on('aroundAll', fileAround)
   return true
+}
+
+/** The collector of the file being set up (hasAroundHooks() holds). */
+const currentCollector = () => (vitest.TestRunner?.getCurrentSuite as () => HookCollector)()
+
+/** Vitest >= 4.1: aroundEach/aroundAll hooks, and a runner whose suite hooks can be read. */
+function hasAroundHooks(api: VitestApi): boolean {
+  return typeof api.aroundEach === 'function' && typeof api.TestRunner?.getCurrentSuite === 'function'
 }
 
 /**
@@ -346,10 +367,52 @@ function installLegacyHooks(settings: ScopeSettings, fileSlot: ScopeSlot): void 
  * loading this module (performance.now()) and the heap then, to report testkit's own cost, and what
  * it does at each file's end.
  */
-export function installVitestScopes(
-  api: VitestApi,
-  started?: { at: number; heap: number; afterFile?: () => void },
-): void {
+export function installVitestScopes(api: VitestApi, started?: Started): void {
+  // testkit's runner scopes this worker's files already (a user who also listed the setup file).
+  if ((globalThis as RunnerMarked)[RUNNER_MODE] === true) return
+  install(api, started, false)
+}
+
+/** Set on the realm's global by testkit's runner. */
+const RUNNER_MODE = Symbol.for('@orchestr8/testkit.runner-mode')
+type RunnerMarked = typeof globalThis & { [RUNNER_MODE]?: true }
+type Started = { at: number; heap: number; afterFile?: () => void }
+type RunnerClass = new (config: unknown) => { onCollectStart?(file: TaskLike): unknown }
+
+/**
+ * testkit's test runner (the plugin's `test.runner`, Vitest >= 4.1): Vitest's own, installing the
+ * scopes of each file as it starts collecting it, before the user's setup files run. `started`: when
+ * the runner entry began loading this module; later files (isolate: false) count from their start.
+ */
+export function testkitRunner(api: VitestApi, started: Started): RunnerClass {
+  const Base = api.TestRunner as unknown as RunnerClass | undefined
+  if (
+    typeof Base !== 'function' ||
+    typeof api.TestRunner?.getSuiteHooks !== 'function' ||
+    !hasAroundHooks(api)
+  ) {
+    throw new Error(
+      "testkit's runner needs Vitest >= 4.1 (its TestRunner and aroundEach hooks); with older versions list '@orchestr8/testkit/setup' in setupFiles instead",
+    )
+  }
+  ;(globalThis as RunnerMarked)[RUNNER_MODE] = true
+  let first: Started | undefined = started
+  return class TestkitRunner extends Base {
+    override onCollectStart(file: TaskLike): unknown {
+      const result = super.onCollectStart?.(file)
+      const begin = first ?? {
+        at: performance.now(),
+        heap: process.getBuiltinModule('node:v8').getHeapStatistics().used_heap_size,
+        afterFile: started.afterFile,
+      }
+      first = undefined
+      install(api, begin, true)
+      return result
+    }
+  }
+}
+
+function install(api: VitestApi, started: Started | undefined, viaRunner: boolean): void {
   vitest = api
   entryAtFileEnd = started?.afterFile
   const provided = api.inject('testkitOptions')
@@ -373,5 +436,5 @@ export function installVitestScopes(
       ),
     }
   }
-  if (!installAroundHooks(settings, fileSlot)) installLegacyHooks(settings, fileSlot)
+  if (!installAroundHooks(settings, fileSlot, viaRunner)) installLegacyHooks(settings, fileSlot)
 }

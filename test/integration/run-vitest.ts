@@ -74,10 +74,12 @@ export function runVitest(
       limits.files === undefined ? '' : `ulimit -n ${limits.files}; `,
       limits.processes === undefined ? '' : `ulimit -S -u ${limits.processes}; `,
     ].join('')
+    // `vitest run`, or `vitest bench` when the arguments start with 'bench'.
+    const cli = args[0] === 'bench' ? args : ['run', ...args]
     const [command, commandArgs] =
       ulimit === ''
-        ? [process.execPath, [vitestBin, 'run', ...args]]
-        : ['bash', ['-c', `${ulimit}exec "$0" "$@"`, process.execPath, vitestBin, 'run', ...args]]
+        ? [process.execPath, [vitestBin, ...cli]]
+        : ['bash', ['-c', `${ulimit}exec "$0" "$@"`, process.execPath, vitestBin, ...cli]]
     execFile(
       command,
       commandArgs,

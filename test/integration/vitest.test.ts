@@ -152,6 +152,27 @@ test('fixtures (auto ones too) tear down before testkit cleans; a throwing after
   }
 })
 
+describe("testkit's runner (the plugin on Vitest >= 4.1)", () => {
+  test('replaces the setup file: Vitest runs none; a testkit setup file listed too cleans nothing twice', async () => {
+    const basic = await runVitest('fixtures/vitest/basic')
+    // Vitest's own summary: no time went to setup files.
+    expect(basic.stdout).toMatch(/Duration .*\(.*setup 0ms/)
+
+    const run = await runVitest('fixtures/vitest/runner', ['--reporter=verbose'])
+    expect(run.stdout).toContain('✓ once.test.ts > the previous test cleaned it exactly once')
+    expect(run.code).toBe(0)
+    // One record per scope: the file's (testkit's cost figures) and the test's.
+    expect(run.report?.summary).toMatchObject({ tests: 2, resources: 1, errors: 0 })
+    expect(run.report?.tests.map((t) => t.test)).toEqual([null, 'registers one resource'])
+  })
+
+  test("`vitest bench` still runs with the plugin: benchmarks get Vitest's benchmark runner", async () => {
+    const run = await runVitest('fixtures/vitest/runner', ['bench', '--run'])
+    expect(run.stdout).toContain('sum of a hundred numbers')
+    expect(run.code).toBe(0)
+  })
+})
+
 describe('the manual setup and sharded runs', () => {
   test('setupFiles, globalSetup and reporters named by package path work without the plugin', async () => {
     const run = await runVitest('fixtures/vitest/manual')
