@@ -329,7 +329,8 @@ function installAroundHooks(settings: ScopeSettings, fileSlot: ScopeSlot, viaRun
 }
 
 /** The collector of the file being set up (hasAroundHooks() holds). */
-const currentCollector = () => (vitest.TestRunner?.getCurrentSuite as () => HookCollector)()
+const currentCollector = () =>
+  (vitest.TestRunner as { getCurrentSuite: () => HookCollector }).getCurrentSuite()
 
 /** Vitest >= 4.1: aroundEach/aroundAll hooks, and a runner whose suite hooks can be read. */
 function hasAroundHooks(api: VitestApi): boolean {
@@ -406,7 +407,11 @@ export function testkitRunner(api: VitestApi, started: Started): RunnerClass {
       const result = super.onCollectStart?.(file)
       const { ms = 0, heap = 0 } = loading ?? {}
       loading = undefined
-      install(api, { at: performance.now() - ms, heap: usedHeap() - heap, afterFile: started.afterFile }, true)
+      install(
+        api,
+        { at: performance.now() - ms, heap: usedHeap() - heap, afterFile: started.afterFile },
+        true,
+      )
       return result
     }
   }
