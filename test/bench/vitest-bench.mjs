@@ -47,8 +47,10 @@ function project(dir, { withTestkit, floor = false, monitor = 'warn', body, head
       ? `export default { test: { setupFiles: ['floor-setup'] } }\n`
       : 'export default {}\n'
   writeFileSync(join(dir, 'vitest.config.mjs'), config)
-  // The least any per-test integration costs in Vitest: a setup file with one no-op hook, installed
-  // as a package like testkit's (Vitest then imports it as it is, where it transforms a local one).
+  // The least a per-test integration through a setup file costs in Vitest: a setup file with one
+  // no-op hook, installed as a package like testkit's. Vitest transforms a setup file wherever it is
+  // (its resolver inlines every setup file); a runner it imports as it is, which is why the plugin
+  // names testkit's runner instead on Vitest >= 4.1.
   if (floor) {
     const floorPackage = join(dir, 'node_modules', 'floor-setup')
     mkdirSync(floorPackage, { recursive: true })
@@ -219,7 +221,7 @@ export function printVitest(rows, rounds) {
   console.log(
     `\nVitest overhead: ${FILES} files, whole run, ${rounds} rounds, each variant run at the same time as a plain run (targets: ratio < 1.02, < 20 µs per test).` +
       '\nRatios: the median of the ratios to the plain run paired with it (range in brackets); times: medians, of runs that shared the machine. CPU = user + system time of Vitest and its workers.' +
-      '\n"floor" = a setup file installed as a package, with one no-op beforeEach: the least any per-test integration costs.' +
+      '\n"floor" = a setup file installed as a package, with one no-op beforeEach: the least a setup-file integration costs (testkit\'s plugin names a runner instead).' +
       '\n"monitor off" = testkit with monitor: \'off\' (CPU ratio); "testkit says" = the time its reporter shows for its own setup and hooks, against the plain run\'s CPU.',
   )
   const header = [
