@@ -76,7 +76,8 @@ const chargedRunning = new Map<number, number>()
 // Reaped children's CPU (cutime) is the process's: only a process running one file at a time can
 // split it between tests. Worker threads share one process.
 const accountsChildren = isMainThread && process.platform === 'linux'
-const heapUsed = () => getHeapStatistics().used_heap_size
+/** V8's used heap, in bytes. */
+export const heapUsed = () => getHeapStatistics().used_heap_size
 const reapedCpu = () => procCpu('self')?.children ?? 0
 
 const pushIf = (findings: MonitorFinding[], finding: MonitorFinding | undefined) => {
@@ -143,17 +144,20 @@ export class ScopeMonitor {
     const mark = this.#carriedMark
     this.#carriedMark = undefined
     if (mark === undefined) return
-    mark.fds = descriptors.current()
-    forgetClosed(mark.fds)
-    mark.opens = descriptors.opens
-    mark.listed = true
+    Object.assign(mark, this.#descriptorsNow(), { listed: true })
   }
 
-  /** Figures now, with the descriptors listed (a probe, the listing when it moved). */
-  #listed(forceListing = false): ScopeMark {
+  /** The descriptors now (a probe, the listing when it moved), and the fs opens counted so far. */
+  #descriptorsNow(forceListing = false): { fds: readonly string[]; opens: number } {
     const opens = descriptors.opens
     const fds = descriptors.current(forceListing)
     forgetClosed(fds)
+    return { fds, opens }
+  }
+
+  /** Figures now, with the descriptors listed. */
+  #listed(forceListing = false): ScopeMark {
+    const { fds, opens } = this.#descriptorsNow(forceListing)
     return this.#figures(fds, opens, true)
   }
 

@@ -2,7 +2,7 @@ import type * as Vitest from 'vitest'
 import { fromTransport, resolveOptions, type TransportedOptions } from '../config/options.js'
 import { allEnded, installDetection, uninstallDetection } from '../detect/index.js'
 import { closeProcFiles } from '../monitor/proc.js'
-import { monitorSettings, type ScopeMark, ScopeMonitor } from '../monitor/scope-monitor.js'
+import { heapUsed, monitorSettings, type ScopeMark, ScopeMonitor } from '../monitor/scope-monitor.js'
 import { type BaselineEntry, BaselineMatcher } from '../report/baseline.js'
 import { hasErrors, TestkitScopeError } from '../report/format.js'
 import type { ScopeRecord } from '../report/model.js'
@@ -16,6 +16,7 @@ import {
   setTestSlot,
   settingsFor,
 } from '../scope/state.js'
+import type { Started } from './load-runtime.js'
 import { META_KEY } from './meta.js'
 import { inMainRealm } from './realm.js'
 import {
@@ -312,7 +313,6 @@ export function installVitestScopes(api: VitestApi, started?: Started): void {
 /** Set on the realm's global by testkit's runner. */
 const RUNNER_MODE = Symbol.for('@orchestr8/testkit.runner-mode')
 type RunnerMarked = typeof globalThis & { [RUNNER_MODE]?: true }
-type Started = { at: number; heap: number; afterFile?: () => void }
 type RunnerClass = new (config: unknown) => { onCollectStart?(file: TaskLike): unknown }
 
 /**
@@ -321,21 +321,17 @@ type RunnerClass = new (config: unknown) => { onCollectStart?(file: TaskLike): u
  * the runner entry began loading this module; later files (isolate: false) count from their start.
  */
 export function testkitRunner(api: VitestApi, started: Started): RunnerClass {
-  const Base = api.TestRunner as unknown as RunnerClass | undefined
-  if (
-    typeof Base !== 'function' ||
-    typeof api.TestRunner?.getSuiteHooks !== 'function' ||
-    !hasAroundHooks(api)
-  ) {
+  if (!hasAroundHooks(api) || typeof api.TestRunner?.getSuiteHooks !== 'function') {
     throw new Error(
       "testkit's runner needs Vitest >= 4.1 (its TestRunner and aroundEach hooks); with older versions list '@orchestr8/testkit/setup' in setupFiles instead",
     )
   }
+  const Base = api.TestRunner as unknown as RunnerClass
   ;(globalThis as RunnerMarked)[RUNNER_MODE] = true
   // What loading cost, without what Vitest does between loading the runner and a file's start.
   let loading: { ms: number; heap: number } | undefined = {
     ms: performance.now() - started.at,
-    heap: usedHeap() - started.heap,
+    heap: heapUsed() - started.heap,
   }
   return class TestkitRunner extends Base {
     override onCollectStart(file: TaskLike): unknown {
@@ -344,15 +340,13 @@ export function testkitRunner(api: VitestApi, started: Started): RunnerClass {
       loading = undefined
       install(
         api,
-        { at: performance.now() - ms, heap: usedHeap() - heap, afterFile: started.afterFile },
+        { at: performance.now() - ms, heap: heapUsed() - heap, afterFile: started.afterFile },
         true,
       )
       return result
     }
   }
 }
-
-const usedHeap = () => process.getBuiltinModule('node:v8').getHeapStatistics().used_heap_size
 
 function install(api: VitestApi, started: Started | undefined, viaRunner: boolean): void {
   vitest = api
@@ -372,7 +366,7 @@ function install(api: VitestApi, started: Started | undefined, viaRunner: boolea
   if (started) {
     setupCost = {
       ms: performance.now() - started.at,
-      heap: Math.max(0, usedHeap() - started.heap),
+      heap: Math.max(0, heapUsed() - started.heap),
     }
   }
   if (!installAroundHooks(settings, fileSlot, viaRunner)) installLegacyHooks(settings, fileSlot)
