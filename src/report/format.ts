@@ -21,15 +21,23 @@ export function leakLine(leak: LeakRecord, root?: string): string {
   return `${leak.type} (${leak.category}) created at ${locationText(leak.origin, root)}: ${leak.message} Fix: ${leak.hint}`
 }
 
-/** The message of the error that fails a test: every failure and leak, one per line. */
-export function scopeFailureMessage(record: ScopeRecord, root?: string): string {
+/**
+ * The message of the error that fails a test: every failure and leak of `severity`, one per line.
+ * `by`: who left them ('this test', or the run's global setup).
+ */
+export function scopeFailureMessage(
+  record: ScopeRecord,
+  root?: string,
+  by = 'this test',
+  severity: 'error' | 'warning' = 'error',
+): string {
   const lines = [
-    ...record.cleanupErrors.filter((f) => f.severity === 'error').map(failureLine),
-    ...record.leaks.filter((l) => l.severity === 'error').map((leak) => `leak: ${leakLine(leak, root)}`),
-    ...(record.findings ?? []).filter((f) => f.severity === 'error').map((f) => `${f.kind}: ${f.message}`),
+    ...record.cleanupErrors.filter((f) => f.severity === severity).map(failureLine),
+    ...record.leaks.filter((l) => l.severity === severity).map((leak) => `leak: ${leakLine(leak, root)}`),
+    ...(record.findings ?? []).filter((f) => f.severity === severity).map((f) => `${f.kind}: ${f.message}`),
   ]
   const count = lines.length
-  return `testkit: ${count} problem${count === 1 ? '' : 's'} left by this test\n${lines.map((l) => `  - ${l}`).join('\n')}`
+  return `testkit: ${count} problem${count === 1 ? '' : 's'} left by ${by}\n${lines.map((l) => `  - ${l}`).join('\n')}`
 }
 
 /** Whether a record holds anything that fails its test. */
@@ -46,8 +54,8 @@ export class TestkitScopeError extends TestkitError {
   /** Everything the scope recorded. */
   readonly record: ScopeRecord
 
-  constructor(record: ScopeRecord, root?: string) {
-    super('ERR_SCOPE_FAILED', scopeFailureMessage(record, root))
+  constructor(record: ScopeRecord, root?: string, by?: string) {
+    super('ERR_SCOPE_FAILED', scopeFailureMessage(record, root, by))
     this.record = record
     // The stack points at the line that made the first leak, not at testkit's own frames: test
     // runners then show that line with a code frame, as for any error thrown there.

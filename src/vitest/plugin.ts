@@ -3,14 +3,17 @@ import { fileURLToPath } from 'node:url'
 import type { Plugin, ViteUserConfig } from 'vitest/config'
 import type { TestProject, Vitest } from 'vitest/node'
 import { resolveOptions, type TestkitOptions, toTransport } from '../config/options.js'
+import { startProject } from './global-setup.js'
 import { timed } from './main-cost.js'
+import TestkitReporter, { isTestkitReporterInstance } from './reporter.js'
 
 const list = <T>(value: T | T[] | undefined): T[] =>
   value === undefined ? [] : Array.isArray(value) ? value : [value]
 const own = (file: string) => fileURLToPath(new URL(file, import.meta.url))
 
-/** True for a reporter entry naming testkit's reporter, by package path or by file. */
+/** True for a reporter entry naming testkit's reporter (by package path or by file), or one of its instances. */
 function isTestkitReporter(entry: unknown, file: string): boolean {
+  if (isTestkitReporterInstance(entry)) return true
   const name = Array.isArray(entry) ? entry[0] : entry
   return typeof name === 'string' && (name === file || name.startsWith('@orchestr8/testkit/reporter'))
 }
@@ -29,9 +32,10 @@ function runnerSupported(): boolean {
 /**
  * The one line users add: `plugins: [testkit(options)]`. Adds testkit's test runner (Vitest >= 4.1,
  * when the project names no runner of its own; else the setup file, in front of the user's own, so
- * that testkit's scopes wrap theirs), the global setup in front of the user's own, and the reporter
- * after the resolved reporters, so that `--reporter` on the command line does not drop it. Bad
- * options fail here, at start-up.
+ * that testkit's scopes wrap theirs) and the reporter after the resolved reporters, so that
+ * `--reporter` on the command line does not drop it, and opens the run's scope before the user's
+ * global setup files run (what testkit's global setup file does in the manual way). Bad options fail
+ * here, at start-up.
  */
 export function testkit(options: TestkitOptions = {}): Plugin {
   const resolved = timed(() => resolveOptions(options))
@@ -44,17 +48,20 @@ export function testkit(options: TestkitOptions = {}): Plugin {
     },
     // Runs once per project, after the command line is applied and before reporters are created.
     configureVitest({ vitest, project }: { vitest: Vitest; project: TestProject }) {
-      timed(() => {
+      const endRun = timed(() => {
         addReporter(vitest, reporterFile, options)
         // `vitest bench` runs Vitest's benchmark runner: testkit's extends the test runner.
         if (project.config.mode === 'benchmark' && project.config.runner === runnerFile)
           project.config.runner = undefined
+        return startProject(project)
       })
+      // After every global teardown, as a global setup file listed first would end it.
+      if (endRun) vitest.onClose(endRun)
     },
   } as Plugin
 }
 
-/** The runner (or setup file) and global setup in front of the user's own, and the options for the workers. */
+/** The runner (or setup file) in front of the user's own, and the options for the workers. */
 function addEntries(
   config: ViteUserConfig,
   resolved: ReturnType<typeof resolveOptions>,
@@ -66,13 +73,15 @@ function addEntries(
   // Vitest transforms a setup file and serves it to each test file; a runner it imports as it is.
   if (test.runner === undefined && runnerSupported()) test.runner = runner
   else test.setupFiles = [own('./setup.js'), ...list(test.setupFiles as string | string[] | undefined)]
-  test.globalSetup = [own('./global-setup.js'), ...list(test.globalSetup as string | string[] | undefined)]
   test.provide = { ...(test.provide as object | undefined), testkitOptions: toTransport(resolved) }
 }
 
-/** The reporter after the resolved reporters, unless the user listed it. */
+/**
+ * The reporter after the resolved reporters, unless the user listed it: an instance, which Vitest
+ * takes as it is, where a path it would import through its module runner.
+ */
 function addReporter(vitest: Vitest, reporterFile: string, options: TestkitOptions): void {
   const reporters = vitest.config.reporters as unknown[]
   if (reporters.some((entry) => isTestkitReporter(entry, reporterFile))) return
-  reporters.push([reporterFile, options])
+  reporters.push(new TestkitReporter(options))
 }

@@ -9,6 +9,13 @@ import { colorLevel, githubAnnotations, renderSummary } from '../report/terminal
 import { mainMs } from './main-cost.js'
 import { META_KEY } from './meta.js'
 
+const BRAND = Symbol.for('@orchestr8/testkit.reporter')
+
+/** Whether `value` is a testkit reporter, from any copy of its class (the ESM or the CJS build). */
+export function isTestkitReporterInstance(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true
+}
+
 /**
  * The testkit reporter: at the end of the run, a summary of cleanup failures and leaks (one line when
  * all is clean), the JSON report, and GitHub annotations under `GITHUB_ACTIONS=true`. It reads what
@@ -17,6 +24,11 @@ import { META_KEY } from './meta.js'
 export default class TestkitReporter implements Reporter {
   readonly #options: TestkitOptions
   #vitest: Vitest | undefined
+
+  /** Marks an instance for isTestkitReporterInstance(), whichever copy of this class made it. */
+  get [BRAND](): true {
+    return true
+  }
 
   constructor(options: TestkitOptions = {}) {
     this.#options = options

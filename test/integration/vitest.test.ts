@@ -173,6 +173,48 @@ describe("testkit's runner (the plugin on Vitest >= 4.1)", () => {
   })
 })
 
+describe("the run's scope: what a user's global setup registers", () => {
+  // The plugin opens it from its configureVitest hook; the manual way, testkit's global setup file.
+  const configs = [
+    ['the plugin', 'vitest.config.ts'],
+    ['the manual way', 'manual.config.ts'],
+  ] as const
+
+  test.each(configs)(
+    "with %s: cleaned after the user's teardown; a failed cleanup fails the run, a warning under TESTKIT_LEAKS=warn",
+    async (_, config) => {
+      const dir = mkdtempSync(join(tmpdir(), 'testkit-run-scope-'))
+      try {
+        const failing = await runVitest('fixtures/vitest/run-scope', ['--config', config], {
+          TESTKIT_FIXTURE_LOG: join(dir, 'fail.log'),
+        })
+        expect(failing.stdout).toContain('✓ uses.test.ts')
+        expect(failing.stderr).toContain("testkit: 1 problem left by the run's global setup")
+        expect(failing.stderr).toContain(
+          'cleanup of "resource#2" (critical, a run-wide database) failed: refused to close',
+        )
+        expect(failing.code).toBe(1)
+        expect(readFileSync(join(dir, 'fail.log'), 'utf8').split('\n')).toEqual([
+          'user setup',
+          'user teardown',
+          'cleaned the run-wide server',
+          '',
+        ])
+
+        const warned = await runVitest('fixtures/vitest/run-scope', ['--config', config], {
+          TESTKIT_FIXTURE_LOG: join(dir, 'warn.log'),
+          TESTKIT_LEAKS: 'warn',
+        })
+        expect(warned.stderr).toContain("testkit: 1 problem left by the run's global setup")
+        expect(warned.code).toBe(0)
+        expect(readFileSync(join(dir, 'warn.log'), 'utf8')).toContain('cleaned the run-wide server')
+      } finally {
+        rmSync(dir, { recursive: true, force: true })
+      }
+    },
+  )
+})
+
 describe('the manual setup and sharded runs', () => {
   test('setupFiles, globalSetup and reporters named by package path work without the plugin', async () => {
     const run = await runVitest('fixtures/vitest/manual')
