@@ -74,7 +74,10 @@ const siteFile = (site: NodeJS.CallSite): string | undefined => {
 // Enough frames to get through this package's own layers (track -> helper) to the caller. Each frame
 // kept costs ~60 bytes per registered resource until it is cleaned (measured: 12 frames ~950 KB per 1,000).
 const FRAME_LIMIT = 4
-const FRAME = /\(?((?:file:\/\/)?[^\s()]+?):(\d+):(\d+)\)?$/
+// A frame's location: `at name (location)` or `at location`. Its path may hold spaces and parentheses
+// (`/home/me/my project (2)/x.test.ts`): it starts at the first "(" (or "at ") that opens an absolute
+// path or a file URL, and runs to the last `:line:column`.
+const FRAME = /(?:\(|^at\s+(?:async\s+)?)((?:file:\/\/)?(?:\/|[A-Za-z]:[\\/]).*?):(\d+):(\d+)\)?$/
 
 /** Captures the current stack, skipping `skip` and above. Hot path: ~2 µs, nothing formatted. */
 export function captureStack(skip: (...args: never[]) => unknown, frames = FRAME_LIMIT): StackHolder {
@@ -90,6 +93,8 @@ function parseFrame(line: string): SourceLocation | undefined {
   const match = FRAME.exec(line.trim())
   if (!match) return undefined
   const raw = match[1]!
+  // An eval frame, `at eval (eval at f (/x.ts:1:2), <anonymous>:3:4)`, has no file of its own.
+  if (raw.includes('), ')) return undefined
   const file = raw.startsWith('file://') ? fileURLToPath(raw) : raw
   return { file, line: Number(match[2]), column: Number(match[3]) }
 }

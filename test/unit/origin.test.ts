@@ -1,6 +1,17 @@
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { expect, test } from 'vitest'
-import { captureStack, hasUserFrame, originOf, stackHasFile, stackText } from '../../src/core/origin.js'
+import {
+  captureStack,
+  firstUserFrame,
+  hasUserFrame,
+  originOf,
+  type StackHolder,
+  stackHasFile,
+  stackText,
+} from '../../src/core/origin.js'
 
 const ownLines = readFileSync(import.meta.filename, 'utf8').split('\n')
 /** The 1-based line of this file that contains `snippet`. */
@@ -101,4 +112,36 @@ test('a stack someone already read as text is answered from that text', () => {
   expect(hasUserFrame(stack)).toBe(true)
   expect(stack.sites).toBeUndefined()
   expect(stackText(stack)).toBe(text)
+})
+
+test('an origin in a folder whose name has spaces and parentheses keeps its whole path', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'my project (2) '))
+  try {
+    // A real frame in such a file: a CommonJS module, whose frames V8 prints as plain paths.
+    const file = join(dir, 'make stack.cjs')
+    writeFileSync(file, 'exports.make = (capture) => capture()\n')
+    const { make } = createRequire(import.meta.url)(file) as {
+      make: (capture: () => StackHolder) => StackHolder
+    }
+    const capture = (): StackHolder => captureStack(capture, 8)
+    const stack = make(capture)
+
+    expect(originOf(stack)).toEqual({ file, line: 1, column: 29 })
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+  // Text as a runner prints it: named and anonymous frames, an async one, a file URL, and an eval frame
+  // (which has no file of its own) before them.
+  const text = [
+    'Error',
+    '    at eval (eval at run (/p/lib.ts:1:2), <anonymous>:3:4)',
+    '    at async run (/home/me/a (copy)/b c.test.ts:5:6)',
+  ].join('\n')
+  expect(firstUserFrame(text)).toEqual({ file: '/home/me/a (copy)/b c.test.ts', line: 5, column: 6 })
+  expect(firstUserFrame('Error\n    at /x y/z.ts:7:8')).toEqual({ file: '/x y/z.ts', line: 7, column: 8 })
+  expect(firstUserFrame('Error\n    at file:///x%20y/z.ts:9:1')).toEqual({
+    file: '/x y/z.ts',
+    line: 9,
+    column: 1,
+  })
 })
