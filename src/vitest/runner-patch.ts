@@ -5,10 +5,12 @@
 export interface TaskLike {
   meta: object
   concurrent?: boolean
+  /** The test's or describe block's own name; on the file, its path relative to the root. */
+  name?: string
   /** The test's describe block (or file). */
-  suite?: unknown
+  suite?: TaskLike
   /** The test file: on a test its `file`, on the file itself its `filepath`. */
-  file?: { filepath: string }
+  file?: { filepath: string; name?: string }
   filepath?: string
   /** The file path, describe names and test name, joined by ' > '. */
   fullName?: string
@@ -67,6 +69,26 @@ export function patchRunner(proto: RunnerPrototype): HooksHolder {
 }
 
 export type SuiteHooks = (suite: unknown) => { aroundEach?: unknown[]; aroundAll?: unknown[] } | undefined
+
+/**
+ * Describe names and test name joined by ' > ', or null for a file. Vitest >= 4.1 gives it as
+ * `fullTestName`; before that it is built from the task's describe blocks.
+ */
+export function testNameOf(task: TaskLike): string | null {
+  if (task.fullTestName !== undefined) return task.fullTestName
+  if (task.filepath !== undefined || task.name === undefined) return null
+  const names = [task.name]
+  for (let suite = task.suite; suite?.name !== undefined && suite.filepath === undefined; suite = suite.suite)
+    names.unshift(suite.name)
+  return names.join(' > ')
+}
+
+/** The file's name, describe names and test name, joined by ' > ' (Vitest >= 4.1: `fullName`). */
+export function fullNameOf(task: TaskLike): string | undefined {
+  if (task.fullName !== undefined) return task.fullName
+  const test = testNameOf(task)
+  return test === null ? task.name : `${task.file?.name ?? ''} > ${test}`
+}
 
 /** Concurrent tests need an async context, and a user's aroundEach must run inside the test's scope. */
 export function needsAroundHook(suite: TaskLike, hooksOf: SuiteHooks): boolean {

@@ -20,6 +20,7 @@ import type { Started } from './load-runtime.js'
 import { META_KEY } from './meta.js'
 import { inMainRealm } from './realm.js'
 import {
+  fullNameOf,
   type HooksHolder,
   needsAroundHook,
   patchRunner,
@@ -27,6 +28,7 @@ import {
   type RunnerPrototype,
   type SuiteHooks,
   type TaskLike,
+  testNameOf,
 } from './runner-patch.js'
 
 declare module 'vitest' {
@@ -94,7 +96,7 @@ function baselineAcceptance(entries: readonly BaselineEntry[], acceptAll: boolea
   const matcher = new BaselineMatcher(entries)
   return (record, task, root) => {
     const file = relativeTo(root, task.filepath ?? task.file?.filepath ?? '')
-    const test = task.fullTestName ?? null
+    const test = testNameOf(task)
     for (const leak of record.leaks) {
       if (leak.severity !== 'error') continue
       const origin = leak.origin ? `${relativeTo(root, leak.origin.file)}:${leak.origin.line}` : null
@@ -114,7 +116,7 @@ function clearRecord(task: TaskLike): void {
 
 /** Records what a scope did and left on its task, and fails it when something is wrong. */
 async function finish(slot: ScopeSlot, task: TaskLike, mark: ScopeMark | undefined): Promise<void> {
-  const record = await endScope(slot, ending, mark, task.filepath ?? task.file?.filepath, task.fullName)
+  const record = await endScope(slot, ending, mark, task.filepath ?? task.file?.filepath, fullNameOf(task))
   if (record === undefined) return clearRecord(task)
   const root = vitest.inject('testkitRoot') ?? process.cwd()
   accepts?.(record, task, root)
