@@ -21,6 +21,8 @@ export interface MonitorSettings {
   slowCleanupMs: number | undefined
   childCpuMs: number | undefined
   nearLimit: number
+  /** Whether files left open are reported (as `FileDescriptor` leaks): not under `leaks: 'off'`. */
+  heldFiles: boolean
 }
 
 /** The monitor's settings, or undefined under `monitor: 'off'`. */
@@ -32,6 +34,7 @@ export function monitorSettings(options: ResolvedOptions): MonitorSettings | und
     slowCleanupMs: options.slowCleanup,
     childCpuMs: options.childCpu,
     nearLimit: options.nearLimit,
+    heldFiles: options.leaks !== 'off',
   }
 }
 
@@ -250,7 +253,7 @@ export class ScopeMonitor {
     const { severity } = this.settings
     const fileHandleFds = before?.fileHandleFds
     const held =
-      fds === mark.fds
+      fds === mark.fds || !this.settings.heldFiles
         ? undefined
         : heldFiles(mark.fds, fds, { slot, label, ownsNew, fileHandleFds, severity })
     const started = (before?.started ?? 0) + (isFile ? this.#testsChildren : 0)

@@ -106,6 +106,18 @@ describe('thresholds on figures of real workloads (fixtures/monitor/thresholds)'
     expect(run.report?.summary.testkitMs).toBeNull()
     expect(run.stdout).not.toContain('Figures:')
   })
+
+  test('under TESTKIT_LEAKS=off the figures stay, but no file left open is reported as a leak', async () => {
+    const run = await runVitest(fixture, ['--project', 'thresholds', 'files.test.ts'], {
+      TESTKIT_LEAKS: 'off',
+    })
+
+    expect(run.code).toBe(0)
+    expect(run.report?.leaks).toEqual([])
+    // The descriptor that test keeps is still counted in the file's figures.
+    const file = metrics(scope(run.report, 'thresholds/files.test.ts', null))
+    expect(file?.fds?.after).toBeGreaterThan(file?.fds?.before ?? Number.POSITIVE_INFINITY)
+  })
 })
 
 describe('descriptors held across tests (fixtures/monitor/descriptors)', () => {
