@@ -62,5 +62,12 @@ export class TestkitScopeError extends TestkitError {
     const origin = record.leaks.find((leak) => leak.severity === 'error' && leak.origin)?.origin
     if (origin)
       this.stack = `${this.name}: ${this.message}\n    at ${origin.file}:${origin.line}:${origin.column}`
+    // The first failed cleanup's own error, as the cause: test runners print its stack.
+    const failed = record.cleanupErrors.find((failure) => failure.severity === 'error' && failure.stack)
+    if (failed?.stack) {
+      const cause = new Error(failed.message)
+      cause.stack = failed.stack
+      this.cause = cause
+    }
   }
 }

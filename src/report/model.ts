@@ -27,6 +27,10 @@ export interface CleanupFailureRecord {
   category: `${ResourceCategory}`
   description: string | undefined
   message: string
+  /** The cleanup error's stack (and its cause's), when it threw or rejected with one; not for a timeout. */
+  stack?: string
+  /** Where the cleanup threw: the first frame of the user's code in that stack, or null. */
+  origin: SourceLocation | null
   timeout: boolean
   severity: Severity
 }

@@ -120,7 +120,10 @@ export class RunReport {
       const origin = leak.origin && { ...leak.origin, file: this.relative(leak.origin.file) }
       this.#leaks.push({ ...leak, file: at, test, origin })
     }
-    for (const failure of record.cleanupErrors) this.#cleanupErrors.push({ ...failure, file: at, test })
+    for (const failure of record.cleanupErrors) {
+      const origin = failure.origin ? { ...failure.origin, file: this.relative(failure.origin.file) } : null
+      this.#cleanupErrors.push({ ...failure, origin, file: at, test })
+    }
     for (const finding of record.findings ?? []) this.#findings.push({ ...finding, file: at, test })
     const { resources, cleanupMs, metrics = null } = record
     this.#scopes.push({ file: at, test, resources, cleanupMs, metrics })

@@ -1,5 +1,5 @@
 import type Chalk from 'chalk'
-import { failureLine } from './format.js'
+import { failureLine, locationText } from './format.js'
 import type { JsonReport, ReportCleanupError, ReportFinding, ReportLeak } from './run-report.js'
 
 type Paint = (text: string) => string
@@ -134,7 +134,8 @@ export function renderSummary(report: JsonReport, level: 0 | 1 | 2 | 3, reportPa
     for (const [category, failures] of groupBy<ReportCleanupError>(report.cleanupErrors, (f) => f.category)) {
       lines.push(`  ${c.cyan(category)}`)
       for (const failure of failures) {
-        lines.push(`    ${mark(failure.severity)} ${where(failure)}`)
+        const at = failure.origin ? ` ${c.dim(`thrown at ${locationText(failure.origin)}`)}` : ''
+        lines.push(`    ${mark(failure.severity)} ${where(failure)}${at}`)
         lines.push(`      ${failureLine(failure)}`)
       }
     }
@@ -222,8 +223,8 @@ export function githubAnnotations(report: JsonReport): string[] {
     ...report.cleanupErrors.map((failure) =>
       annotation(
         failure.severity,
-        failure.file,
-        undefined,
+        failure.origin?.file ?? failure.file,
+        failure.origin?.line,
         'testkit: cleanup failed',
         `${where(failure)}: ${failureLine(failure)}`,
       ),

@@ -1,4 +1,5 @@
 import { ResourceManager } from '../core/manager.js'
+import { firstUserFrame } from '../core/origin.js'
 import type { CleanupResult, ResourceCategory } from '../core/types.js'
 import { assertCategory, assertPositiveNumber } from '../core/validate.js'
 import type { CleanupFailureRecord, LeakRecord, ScopeRecord, Severity } from '../report/model.js'
@@ -6,6 +7,17 @@ import { matchesRule, type ScopeKind, type ScopeSettings } from './state.js'
 
 export type { ScopeKind, ScopeSettings } from './state.js'
 export { settingsFor } from './state.js'
+
+// Enough of a cleanup error's stack to find the throwing line; its cause's too, which Node leaves out.
+const STACK_LINES = 12
+
+/** The stack of a cleanup error, and of its cause, shortened; undefined when it has none. */
+function stackOf(error: Error): string | undefined {
+  const cause = (error as { cause?: unknown }).cause
+  const causeText = cause instanceof Error ? cause.stack : undefined
+  const text = [error.stack, causeText && `Caused by: ${causeText}`].filter(Boolean).join('\n')
+  return text === '' ? undefined : text.split('\n').slice(0, STACK_LINES).join('\n')
+}
 
 /**
  * One scope's resources and findings. Hot path: a scope is created per test, so it allocates its
@@ -100,14 +112,19 @@ export class Scope {
 
   #failures(result: CleanupResult, manager: ResourceManager): CleanupFailureRecord[] {
     const severity = this.#settings.severity
-    const failures: CleanupFailureRecord[] = result.errors.map((error) => ({
-      resourceId: error.resourceId,
-      category: error.category,
-      description: error.description,
-      message: error.error.message,
-      timeout: error.timeout,
-      severity,
-    }))
+    const failures: CleanupFailureRecord[] = result.errors.map((error) => {
+      const stack = error.timeout ? undefined : stackOf(error.error)
+      return {
+        resourceId: error.resourceId,
+        category: error.category,
+        description: error.description,
+        message: error.error.message,
+        ...(stack === undefined ? {} : { stack }),
+        origin: firstUserFrame(stack),
+        timeout: error.timeout,
+        severity,
+      }
+    })
     // Left registered because the budget ran out before they started: the scope is over, so say so.
     for (const left of manager.detectLeaks()) {
       failures.push({
@@ -115,6 +132,7 @@ export class Scope {
         category: left.category,
         description: left.description,
         message: `Not cleaned: the cleanup budget of ${this.#settings.cleanupBudget} ms ran out before it started.`,
+        origin: null,
         timeout: true,
         severity,
       })

@@ -15,6 +15,10 @@ describe('a manager per test, through the testkit() plugin', () => {
     expect(run.stdout).toContain('✓ the previous test dir is gone')
     expect(run.stdout).toContain('× a failing cleanup fails the test')
     expect(run.stdout).toContain('cleanup of "resource#3" (critical, explodes) failed: boom in cleanup')
+    // The summary says where the cleanup threw.
+    expect(run.stdout).toMatch(
+      /basic\.test\.ts > a failing cleanup fails the test thrown at basic\.test\.ts:32:\d+/,
+    )
     expect(run.report?.cleanupErrors).toEqual([
       {
         file: 'basic.test.ts',
@@ -23,6 +27,9 @@ describe('a manager per test, through the testkit() plugin', () => {
         category: 'critical',
         description: 'explodes',
         message: 'boom in cleanup',
+        // The throwing line of the user's cleanup, in their source's lines.
+        stack: expect.stringMatching(/^Error: boom in cleanup\n\s+at .*basic\.test\.ts:32:/),
+        origin: { file: 'basic.test.ts', line: 32, column: expect.any(Number) },
         timeout: false,
         severity: 'error',
       },
@@ -113,7 +120,7 @@ describe('a manager per test, through the testkit() plugin', () => {
     const run = await runVitest('fixtures/vitest/basic', [], { GITHUB_ACTIONS: 'true' })
 
     expect(run.stdout).toMatch(
-      /^::error file=basic\.test\.ts,title=testkit%3A cleanup failed::basic\.test\.ts > a failing cleanup fails the test: cleanup of "resource#3"/m,
+      /^::error file=basic\.test\.ts,line=32,title=testkit%3A cleanup failed::basic\.test\.ts > a failing cleanup fails the test: cleanup of "resource#3"/m,
     )
   })
 })

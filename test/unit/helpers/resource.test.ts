@@ -1,5 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import { ResourceCategory, ResourcePriority, useResource } from '../../../src/index.js'
+import { TestkitScopeError } from '../../../src/report/format.js'
+import type { ScopeRecord } from '../../../src/report/model.js'
 import { scopePerTest } from './test-scope.js'
 
 const scope = scopePerTest()
@@ -107,9 +109,25 @@ describe('options', () => {
         category: 'network',
         description: 'upstream socket',
         message: 'already closed',
+        stack: expect.stringMatching(/^Error: already closed\n\s+at .*resource\.test\.ts:\d+/),
         severity: 'error',
       }),
     ])
+  })
+
+  test("a failed cleanup keeps its error's stack and cause: in the record, and as the scope error's cause", async () => {
+    useResource('db', () => {
+      throw new Error('close failed', { cause: new Error('socket hang up') })
+    })
+
+    const record = (await scope().close()) as ScopeRecord
+    const [failure] = record.cleanupErrors
+
+    expect(failure?.stack).toMatch(/^Error: close failed\n\s+at .*resource\.test\.ts/)
+    expect(failure?.stack).toContain('Caused by: Error: socket hang up')
+    const error = new TestkitScopeError(record)
+    expect(error.message).toContain('failed: close failed')
+    expect(error.cause).toMatchObject({ message: 'close failed', stack: failure?.stack })
   })
 
   test('dispose() of a failing cleanup throws ERR_RESOURCE_CLEANUP with the failure as cause', async () => {
