@@ -12,6 +12,12 @@ export interface IgnoreRule {
   type?: string
   /** Matched against the origin's file path (a string matches as a substring). */
   origin?: string | RegExp
+  /**
+   * Matched against the stack where the handle was created, as text (a string matches as a
+   * substring), e.g. a library's function name. A finding with no stack (a pooled connection, a
+   * handle past a test's first 16) never matches a rule that has one.
+   */
+  stack?: string | RegExp
 }
 
 /** Options of `testkit()` and of the setup file; each has an environment variable that wins over it. */
@@ -118,11 +124,11 @@ function policy(option: string, variable: string, env: NodeJS.ProcessEnv, value:
 }
 
 function ignoreRules(value: unknown): IgnoreRule[] {
-  if (!Array.isArray(value)) invalid('ignore', value, 'an array of { category?, type?, origin? } rules')
+  if (!Array.isArray(value)) invalid('ignore', value, 'an array of { category?, type?, origin?, stack? } rules')
   for (const rule of value) {
     if (rule === null || typeof rule !== 'object')
-      invalid('ignore', rule, 'a { category?, type?, origin? } rule')
-    const { category, type, origin } = rule as Record<string, unknown>
+      invalid('ignore', rule, 'a { category?, type?, origin?, stack? } rule')
+    const { category, type, origin, stack } = rule as Record<string, unknown>
     if (category !== undefined && !categories.has(category as string)) {
       invalid('ignore[].category', category, `one of ${[...categories].map((c) => `'${c}'`).join(', ')}`)
     }
@@ -130,8 +136,21 @@ function ignoreRules(value: unknown): IgnoreRule[] {
     if (origin !== undefined && typeof origin !== 'string' && !(origin instanceof RegExp)) {
       invalid('ignore[].origin', origin, 'a string or a RegExp')
     }
+    if (stack !== undefined && typeof stack !== 'string' && !(stack instanceof RegExp)) {
+      invalid('ignore[].stack', stack, 'a string or a RegExp')
+    }
   }
-  return value as IgnoreRule[]
+  return (value as IgnoreRule[]).map((rule) => ({
+    ...rule,
+    origin: anywhere(rule.origin),
+    stack: anywhere(rule.stack),
+  }))
+}
+
+/** A RegExp that matches anywhere in the text, every time: without the g and y flags. */
+function anywhere(pattern: string | RegExp | undefined): string | RegExp | undefined {
+  if (!(pattern instanceof RegExp) || !/[gy]/.test(pattern.flags)) return pattern
+  return new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, ''))
 }
 
 /** Validates options and applies the environment; throws an InvalidArgumentError naming the bad option. */
@@ -196,29 +215,32 @@ export function resolveOptions(
   }
 }
 
+type Pattern = string | RegExp
+type SentPattern = string | { regexp: string; flags: string }
+const send = (pattern: Pattern | undefined): SentPattern | undefined =>
+  pattern instanceof RegExp ? { regexp: pattern.source, flags: pattern.flags } : pattern
+const receive = (pattern: SentPattern | undefined): Pattern | undefined =>
+  typeof pattern === 'object' ? new RegExp(pattern.regexp, pattern.flags) : pattern
+
 /** Options as they cross from the main process to the workers: a RegExp does not survive the trip. */
 export type TransportedOptions = Omit<ResolvedOptions, 'ignore'> & {
-  ignore: Array<Omit<IgnoreRule, 'origin'> & { origin?: string | { regexp: string; flags: string } }>
+  ignore: Array<Omit<IgnoreRule, 'origin' | 'stack'> & { origin?: SentPattern; stack?: SentPattern }>
 }
 
 export function toTransport(options: ResolvedOptions): TransportedOptions {
   return {
     ...options,
-    ignore: options.ignore.map((rule) =>
-      rule.origin instanceof RegExp
-        ? { ...rule, origin: { regexp: rule.origin.source, flags: rule.origin.flags } }
-        : { ...rule, origin: rule.origin },
-    ),
+    ignore: options.ignore.map((rule) => ({ ...rule, origin: send(rule.origin), stack: send(rule.stack) })),
   }
 }
 
 export function fromTransport(options: TransportedOptions): ResolvedOptions {
   return {
     ...options,
-    ignore: options.ignore.map((rule) =>
-      typeof rule.origin === 'object'
-        ? { ...rule, origin: new RegExp(rule.origin.regexp, rule.origin.flags) }
-        : { ...rule, origin: rule.origin },
-    ),
+    ignore: options.ignore.map((rule) => ({
+      ...rule,
+      origin: receive(rule.origin),
+      stack: receive(rule.stack),
+    })),
   }
 }

@@ -1,4 +1,4 @@
-import { hasUserFrame, originOf, stackHasFile } from '../core/origin.js'
+import { hasUserFrame, originOf, stackHasFile, stackText } from '../core/origin.js'
 import { realTimers } from '../core/timers.js'
 import type { LeakRecord, ScopeRecord } from '../report/model.js'
 import { matchesRule, type ScopeSlot } from '../scope/state.js'
@@ -67,17 +67,22 @@ async function settle(handles: Handle[], ms: number): Promise<void> {
   }
 }
 
-async function cleanWithin(handle: Handle): Promise<void> {
+/** Cleans a leaked handle; returns why it could not (it threw, or timed out), or undefined. */
+async function cleanWithin(handle: Handle): Promise<string | undefined> {
   let timer: NodeJS.Timeout | undefined
   try {
-    await Promise.race([
-      Promise.resolve().then(() => handle.kind.clean(handle.target as never, handle.detail)),
-      new Promise((resolve) => {
-        timer = realTimers().setTimeout(resolve, CLEAN_TIMEOUT_MS)
+    const cleaned = await Promise.race([
+      Promise.resolve()
+        .then(() => handle.kind.clean(handle.target as never, handle.detail))
+        .then(() => true),
+      new Promise<false>((resolve) => {
+        timer = realTimers().setTimeout(() => resolve(false), CLEAN_TIMEOUT_MS)
       }),
     ])
-  } catch {
-    // A handle that fails to close is already reported; the sweep goes on.
+    return cleaned ? undefined : `timed out after ${CLEAN_TIMEOUT_MS} ms`
+  } catch (error) {
+    // The sweep goes on; the leak's record says what went wrong.
+    return error instanceof Error ? error.message : String(error)
   } finally {
     realTimers().clearTimeout(timer)
   }
@@ -126,14 +131,26 @@ export async function finishSlot(
   }
   const { settings } = slot
   const leaks: LeakRecord[] = []
+  const leaked: Handle[] = []
   for (const handle of alive) {
     const leak = toLeak(handle, detection.autoClean)
-    if (settings.ignore.some((rule) => matchesRule(rule, leak))) continue
+    // An ignored handle is not a leak: it is left as it is (a server shared on purpose keeps serving).
+    if (settings.ignore.some((rule) => matchesRule(rule, leak, () => stackText(handle.stack)))) continue
     const severity = scope?.isAllowed(leak.category) ? 'warning' : (leak.severity ?? settings.severity)
     leaks.push({ ...leak, severity })
+    leaked.push(handle)
   }
-  if (detection.autoClean) await Promise.all(alive.map(cleanWithin))
-  else slot.leftBy = label
+  if (detection.autoClean) {
+    const failures = await Promise.all(leaked.map(cleanWithin))
+    for (const [i, failure] of failures.entries()) {
+      if (failure === undefined) continue
+      const leak = leaks[i] as LeakRecord
+      leak.action = 'reported'
+      leak.message += ` testkit could not clean it: ${failure}.`
+    }
+  }
+  // A callback of what is still alive that throws later names this test.
+  if (!detection.autoClean || leaked.length < alive.length) slot.leftBy = label
   if (leaks.length === 0) return record
   const result = record ?? { resources: 0, cleanupMs: 0, leaks: [], cleanupErrors: [], slowest: [] }
   result.leaks.push(...leaks)

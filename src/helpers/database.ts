@@ -42,7 +42,10 @@ export interface PoolAdapter<C> {
 
 /** A pool whose checked-out connections are owned by the test that took them. */
 export interface TrackedPool<C> {
-  /** Takes a connection; if the test ends without releasing it, the test fails and it is released. */
+  /**
+   * Takes a connection; if the test ends without releasing it, the test fails and it is released
+   * (under `autoClean: false` it is reported and stays checked out).
+   */
   acquire(): Promise<C>
   release(connection: C): Promise<void>
   /** Connections taken and not given back, across all tests. */
@@ -51,7 +54,8 @@ export interface TrackedPool<C> {
 
 /**
  * Wraps a connection pool so that a connection still checked out when its test ends fails that test
- * (a leak of category 'database') and is released, so the next test finds the pool whole.
+ * (a leak of category 'database') and is released, so the next test finds the pool whole (unless
+ * `autoClean: false`: then it is reported and left checked out).
  */
 export function trackPool<C>(pool: PoolAdapter<C>, name = 'pool'): TrackedPool<C> {
   assertFunction('trackPool() pool.acquire', pool?.acquire)
@@ -70,16 +74,18 @@ export function trackPool<C>(pool: PoolAdapter<C>, name = 'pool'): TrackedPool<C
         'pool-connection',
         async () => {
           out.delete(connection)
-          if (typeof connection === 'object' && connection !== null) reclaimed.add(connection)
+          // Under autoClean: false it stays checked out, and a late release() by the test returns it.
+          const { autoClean } = scope.settings
+          if (autoClean && typeof connection === 'object' && connection !== null) reclaimed.add(connection)
           scope.addLeak({
             category: 'database',
             type: 'PoolConnection',
             origin: originOf(origin),
-            action: 'cleaned',
+            action: autoClean ? 'cleaned' : 'reported',
             message: `A connection of ${name} was still checked out when the test ended.`,
             hint: 'release it (pool.release(connection)) in the test or in afterEach.',
           })
-          await pool.release(connection)
+          if (autoClean) await pool.release(connection)
         },
         {
           category: ResourceCategory.DATABASE,

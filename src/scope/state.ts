@@ -24,6 +24,8 @@ export interface ScopeSettings {
   tracksLeaks: boolean
   /** Leaks matching any of these are not recorded. */
   ignore: readonly IgnoreRule[]
+  /** False under `autoClean: false`: what leaked is reported and left as it is. */
+  autoClean: boolean
 }
 
 /** The scope settings that resolved options call for. */
@@ -34,6 +36,7 @@ export function settingsFor(options: ResolvedOptions, cleanupBudget = options.cl
     severity: options.leaks === 'fail' ? 'error' : 'warning',
     tracksLeaks: options.leaks !== 'off',
     ignore: options.ignore,
+    autoClean: options.autoClean,
   }
 }
 
@@ -44,6 +47,7 @@ export const defaultSettings: ScopeSettings = {
   severity: 'error',
   tracksLeaks: true,
   ignore: [],
+  autoClean: true,
 }
 
 /** Where a scope will live: cheap to make for every test; `scope` is set when something is registered. */
@@ -61,16 +65,25 @@ export function newSlot(kind: ScopeKind, settings: ScopeSettings): ScopeSlot {
   return { kind, settings, scope: undefined, handles: undefined }
 }
 
-/** Whether a finding matches a rule: every field the rule gives must match. */
+// search(), not test(): a RegExp with the g or y flag would carry lastIndex from one finding to the next.
+const matches = (pattern: string | RegExp, text: string) =>
+  typeof pattern === 'string' ? text.includes(pattern) : text.search(pattern) !== -1
+
+/**
+ * Whether a finding matches a rule: every field the rule gives must match. `stackOf`: the text of
+ * the stack where the handle was created (formatted only for a rule that asks for it).
+ */
 export function matchesRule(
   rule: IgnoreRule,
   leak: Pick<LeakRecord, 'category' | 'type' | 'origin'>,
+  stackOf?: () => string | undefined,
 ): boolean {
   if (rule.category !== undefined && rule.category !== leak.category) return false
   if (rule.type !== undefined && rule.type !== leak.type) return false
-  if (rule.origin === undefined) return true
-  const file = leak.origin?.file ?? ''
-  return typeof rule.origin === 'string' ? file.includes(rule.origin) : rule.origin.test(file)
+  if (rule.origin !== undefined && !matches(rule.origin, leak.origin?.file ?? '')) return false
+  if (rule.stack === undefined) return true
+  const stack = stackOf?.()
+  return stack !== undefined && matches(rule.stack, stack)
 }
 
 interface ScopeState {

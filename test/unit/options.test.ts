@@ -1,5 +1,6 @@
 import { expect, test } from 'vitest'
-import { resolveOptions } from '../../src/config/options.js'
+import { fromTransport, type IgnoreRule, resolveOptions, toTransport } from '../../src/config/options.js'
+import { matchesRule } from '../../src/scope/state.js'
 
 test('autoClean and leakSettle default to cleaning, after 100 ms for what is closing', () => {
   expect(resolveOptions({}, {})).toMatchObject({ autoClean: true, leakSettle: 100 })
@@ -81,4 +82,40 @@ test('a policy given as false, null or an empty string is named, not read as the
       /testkit option "leaks" must be one of 'fail', 'warn', 'off', got/,
     )
   }
+})
+
+test('an ignore rule with a RegExp origin matches every finding, whatever its flags', () => {
+  const rule = { type: 'Server', origin: /shared-servers/g }
+  const leak = (line: number) => ({
+    category: 'network' as const,
+    type: 'Server',
+    origin: { file: '/p/ignored/shared-servers.test.ts', line, column: 3 },
+  })
+
+  expect([leak(8), leak(9), leak(10)].map((finding) => matchesRule(rule, finding))).toEqual([
+    true,
+    true,
+    true,
+  ])
+  expect(matchesRule(rule, { ...leak(8), type: 'Socket' })).toBe(false)
+  expect(matchesRule(rule, { ...leak(8), origin: null })).toBe(false)
+})
+
+test('an ignore rule with a stack pattern matches the text of the stack where the handle was made', () => {
+  const leak = { category: 'timer' as const, type: 'Interval', origin: null }
+  const stack = () => 'Error\n    at keepWarm (/p/warm.ts:3:9)\n    at /p/a.test.ts:8:3'
+
+  expect(matchesRule({ stack: 'keepWarm' }, leak, stack)).toBe(true)
+  // A sticky (or global) RegExp, as resolved: it matches anywhere in the text, every time.
+  const [sticky] = resolveOptions({ ignore: [{ stack: /warm\.ts:\d+/y }] }, {}).ignore
+  expect(matchesRule(sticky as IgnoreRule, leak, stack)).toBe(true)
+  expect(matchesRule(sticky as IgnoreRule, leak, stack)).toBe(true)
+  expect(matchesRule({ stack: 'coolDown' }, leak, stack)).toBe(false)
+  // No stack known (a pooled connection, a handle past a test's budget): a stack rule does not match.
+  expect(matchesRule({ stack: 'keepWarm' }, leak)).toBe(false)
+  expect(() => resolveOptions({ ignore: [{ stack: 42 as never }] }, {})).toThrow(
+    /"ignore\[\]\.stack" must be a string or a RegExp, got 42/,
+  )
+  const sent = fromTransport(toTransport(resolveOptions({ ignore: [{ stack: /keep(Warm)/gi }] }, {})))
+  expect(sent.ignore[0]?.stack).toEqual(/keep(Warm)/i)
 })

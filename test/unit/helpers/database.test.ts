@@ -105,6 +105,29 @@ describe('trackPool', () => {
     }
   })
 
+  test('under autoClean: false a connection still acquired is reported and stays checked out until the test releases it', async () => {
+    const pool = await sqlitePool()
+    const own = new Scope('test', { ...defaultSettings, autoClean: false })
+    setTestScope(own)
+    try {
+      const tracked = trackPool(pool, 'sqlite pool')
+      const db = await tracked.acquire()
+
+      const record = await own.close()
+
+      expect(record?.leaks).toEqual([
+        expect.objectContaining({ type: 'PoolConnection', action: 'reported', severity: 'error' }),
+      ])
+      expect(pool.borrowed).toBe(1)
+      await tracked.release(db)
+      expect(pool.borrowed).toBe(0)
+      expect(pool.available).toBe(1)
+    } finally {
+      setTestScope(scope())
+      await drain(pool)
+    }
+  })
+
   test('a late release() of a connection testkit already returned is a no-op, not a second release', async () => {
     const pool = await sqlitePool()
     try {
