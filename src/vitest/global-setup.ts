@@ -31,10 +31,13 @@ export function startProject(project: TestProject): (() => Promise<void>) | unde
   const provided = project.config.provide?.testkitOptions as TransportedOptions | undefined
   const options = provided ? fromTransport(provided) : resolveOptions()
   if (provided === undefined) project.provide('testkitOptions', toTransport(options))
-  project.provide('testkitRoot', project.config.root)
+  // Vitest's root, not the project's: the reporter writes paths, and finds the baseline, from there,
+  // so that projects with roots of their own (a monorepo's packages) share one baseline with it.
+  const root = project.vitest.config.root
+  project.provide('testkitRoot', root)
   // Read once here, so that a malformed baseline stops the run at start-up.
   const baseline: BaselineEntry[] =
-    options.baseline === false ? [] : readBaseline(resolve(project.config.root, options.baseline))
+    options.baseline === false ? [] : readBaseline(resolve(root, options.baseline))
   project.provide('testkitBaseline', baseline)
   if (holder[RUN_OPEN]) return undefined
   holder[RUN_OPEN] = true
@@ -45,7 +48,6 @@ export function startProject(project: TestProject): (() => Promise<void>) | unde
     delete holder[RUN_OPEN]
     const record = await scope.close()
     if (record === undefined) return
-    const root = project.config.root
     if (hasErrors(record)) {
       // The tests are done by now: the run's exit code is what a failed run-wide cleanup can still change.
       process.exitCode = 1

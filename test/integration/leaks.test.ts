@@ -117,6 +117,16 @@ describe('the leak corpus: one leak per test, of every kind', () => {
 
     expect(run.report?.leaks.map((leak) => leak.type).sort()).toEqual(['Interval', 'Interval', 'Interval'])
   })
+
+  test('what an ignore rule matches is left alive: servers shared on purpose keep listening', async () => {
+    // Servers matched by origin, a RegExp with the g flag (which must match every finding, not every
+    // other one), and an interval matched by a function name on its stack.
+    const run = await runVitest(fixture, ['--config', 'vitest.ignore.config.ts', 'ignored/'])
+
+    expect(run.stdout).toContain('✓ ignored/shared-servers.test.ts (3 tests)')
+    expect(run.report?.leaks).toEqual([])
+    expect(run.code).toBe(0)
+  })
 })
 
 test('when a leaked timer throws after its test, the error names the test that created it', async () => {
@@ -211,4 +221,47 @@ test('the clean corpus of traps reports nothing but a warning for the idle keep-
     ["a global agent's idle keep-alive socket is a warning at most", 'KeepAliveSocket', 'warning', 'cleaned'],
   ])
   expect(run.report?.summary.tests).toBe(8)
+})
+
+test('in a monorepo, a project with a root of its own shares the one baseline: its leaks are accepted', async () => {
+  const work = mkdtempSync(join(tmpdir(), 'testkit-baseline-monorepo-'))
+  const baseline = join(work, 'testkit-baseline.json')
+  try {
+    const written = await runVitest('fixtures/vitest/monorepo', [], {
+      TESTKIT_BASELINE: baseline,
+      TESTKIT_UPDATE_BASELINE: '1',
+    })
+    expect(written.stdout).toContain('written with 1 accepted leak')
+    expect(JSON.parse(readFileSync(baseline, 'utf8')).leaks).toEqual([
+      expect.objectContaining({ file: 'packages/app/leak.test.ts', origin: 'packages/app/leak.test.ts:4' }),
+    ])
+
+    const again = await runVitest('fixtures/vitest/monorepo', [], { TESTKIT_BASELINE: baseline })
+    expect(again.report?.leaks).toEqual([expect.objectContaining({ accepted: true, severity: 'warning' })])
+    expect(again.report?.baseline).toMatchObject({ accepted: 1, stale: [] })
+    expect(again.code).toBe(0)
+  } finally {
+    rmSync(work, { recursive: true, force: true })
+  }
+})
+
+test('a baseline written from a run with warnings lists only the leaks that fail, so none reads stale later', async () => {
+  const work = mkdtempSync(join(tmpdir(), 'testkit-baseline-warnings-'))
+  const baseline = join(work, 'testkit-baseline.json')
+  try {
+    const written = await runVitest(fixture, ['--project', 'clean'], {
+      TESTKIT_BASELINE: baseline,
+      TESTKIT_UPDATE_BASELINE: '1',
+    })
+    expect(written.stdout).toContain('written with 0 accepted leaks')
+    expect(JSON.parse(readFileSync(baseline, 'utf8')).leaks).toEqual([])
+
+    const again = await runVitest(fixture, ['--project', 'clean'], { TESTKIT_BASELINE: baseline })
+    // The keep-alive socket is still a warning, and no entry is stale.
+    expect(again.report?.leaks.map((leak) => leak.type)).toEqual(['KeepAliveSocket'])
+    expect(again.report?.baseline).toMatchObject({ accepted: 0, stale: [] })
+    expect(again.code).toBe(0)
+  } finally {
+    rmSync(work, { recursive: true, force: true })
+  }
 })
