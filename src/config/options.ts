@@ -124,7 +124,8 @@ function policy(option: string, variable: string, env: NodeJS.ProcessEnv, value:
 }
 
 function ignoreRules(value: unknown): IgnoreRule[] {
-  if (!Array.isArray(value)) invalid('ignore', value, 'an array of { category?, type?, origin?, stack? } rules')
+  if (!Array.isArray(value))
+    invalid('ignore', value, 'an array of { category?, type?, origin?, stack? } rules')
   for (const rule of value) {
     if (rule === null || typeof rule !== 'object')
       invalid('ignore', rule, 'a { category?, type?, origin?, stack? } rule')
