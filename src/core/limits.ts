@@ -45,12 +45,20 @@ export function validateLimits(limits: unknown): void {
   }
 }
 
-/** Live counts per limited category, the soft-limit warnings and the queue of `acquire()`. */
+/**
+ * Live counts per limited category, the soft-limit warnings and the queue of `acquire()`. A resolved
+ * acquire() holds its room (a grant) until the caller registers, or until the next macrotask: time to
+ * register right after it, and no room held forever by a caller that never registers.
+ */
 export class CategoryLimits {
   readonly #limits: Partial<Record<Category, CategoryLimit>>
   readonly #onSoft: SoftLimitHandler
   readonly #live = new Map<Category, number>()
   readonly #waiters = new Map<Category, Waiter[]>()
+  /** acquire() calls that resolved and whose registration has not come yet. */
+  readonly #granted = new Map<Category, number>()
+  /** Categories whose grants lapse at the next macrotask. */
+  readonly #lapsing = new Set<Category>()
 
   constructor(limits: Partial<Record<Category, CategoryLimit>>, onSoft: SoftLimitHandler = warn) {
     this.#limits = limits
@@ -77,6 +85,8 @@ export class CategoryLimits {
   added(category: Category): void {
     const live = (this.#live.get(category) ?? 0) + 1
     this.#live.set(category, live)
+    const granted = this.#granted.get(category) ?? 0
+    if (granted > 0) this.#granted.set(category, granted - 1)
     const soft = this.#limits[category]?.soft
     // Once per crossing: at soft + 1, not for every resource past it.
     if (soft !== undefined && live === soft + 1) this.#onSoft(category, live, soft)
@@ -84,21 +94,49 @@ export class CategoryLimits {
 
   removed(category: Category): void {
     // Every removal follows its addition: the count exists.
-    const live = this.#live.get(category)! - 1
-    this.#live.set(category, live)
-    const hard = this.#limits[category]?.hard
-    const queue = this.#waiters.get(category)
-    // Room for one more: the longest waiting acquire() gets it.
-    if (hard === undefined || live >= hard || !queue?.length) return
-    const waiter = queue.shift()!
-    realTimers().clearTimeout(waiter.timer)
-    waiter.resolve()
+    this.#live.set(category, this.#live.get(category)! - 1)
+    this.#serve(category)
   }
 
-  /** Resolves once `category` is below its hard limit (at once if it is); rejects after `timeout` ms. */
+  /** Room left: the hard limit less what lives and what acquire() granted and is not registered yet. */
+  #room(category: Category, hard: number): number {
+    return hard - (this.#live.get(category) ?? 0) - (this.#granted.get(category) ?? 0)
+  }
+
+  #grant(category: Category): void {
+    this.#granted.set(category, (this.#granted.get(category) ?? 0) + 1)
+    if (this.#lapsing.has(category)) return
+    this.#lapsing.add(category)
+    realTimers().setTimeout(() => {
+      this.#lapsing.delete(category)
+      this.#granted.delete(category)
+      this.#serve(category)
+    }, 0)
+  }
+
+  /** While there is room, the longest waiting acquire() calls get it, in order. */
+  #serve(category: Category): void {
+    const hard = this.#limits[category]?.hard
+    const queue = this.#waiters.get(category)
+    while (hard !== undefined && queue?.length && this.#room(category, hard) > 0) {
+      const waiter = queue.shift()!
+      realTimers().clearTimeout(waiter.timer)
+      this.#grant(category)
+      waiter.resolve()
+    }
+  }
+
+  /**
+   * Resolves once `category` has room under its hard limit (at once if it has and nobody waits
+   * before), in order; rejects after `timeout` ms. Register right after it resolves.
+   */
   acquire(category: Category, timeout: number): Promise<void> {
     const hard = this.#limits[category]?.hard
-    if (hard === undefined || (this.#live.get(category) ?? 0) < hard) return Promise.resolve()
+    if (hard === undefined) return Promise.resolve()
+    if (!this.#waiters.get(category)?.length && this.#room(category, hard) > 0) {
+      this.#grant(category)
+      return Promise.resolve()
+    }
     return new Promise((resolve, reject) => {
       const queue = this.#waiters.get(category) ?? []
       this.#waiters.set(category, queue)

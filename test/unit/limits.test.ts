@@ -83,14 +83,49 @@ describe('per-category limits', () => {
     await manager.cleanupBatch(['p1'])
     await first
     expect(order).toEqual(['first'])
-    manager.register('p2', noop, { category: ResourceCategory.PROCESS })
-    manager.unregister('p2')
+    // `first` registers nothing: its room passes to `second` at the next macrotask.
     await second
 
     expect(order).toEqual(['first', 'second'])
     // Categories without a hard limit never wait.
     await manager.acquire('timer')
     await new ResourceManager().acquire('timer')
+  })
+
+  test('an acquire() whose caller never registers holds its room only until the next macrotask: the next waiter gets it', async () => {
+    const manager = new ResourceManager({ limits: { process: { hard: 1 } } })
+    manager.register('p1', noop, { category: ResourceCategory.PROCESS })
+    const served: string[] = []
+    const idle = manager.acquire('process').then(() => void served.push('idle'))
+    const next = manager.acquire('process').then(() => void served.push('next'))
+
+    await manager.cleanupBatch(['p1'])
+    await idle
+    expect(served).toEqual(['idle'])
+    // `idle` registers nothing: no resource goes, yet `next` is served.
+    await next
+    expect(served).toEqual(['idle', 'next'])
+  })
+
+  test('a new acquire() waits behind one that was served and has not registered yet', async () => {
+    const manager = new ResourceManager({ limits: { process: { hard: 1 } } })
+    manager.register('p1', noop, { category: ResourceCategory.PROCESS })
+    const served: string[] = []
+    const first = manager.acquire('process').then(() => {
+      served.push('first')
+      manager.register('p2', noop, { category: ResourceCategory.PROCESS })
+    })
+    manager.unregister('p1')
+    // `first` holds the room now, though its continuation has not run: the newcomer queues.
+    const late = manager.acquire('process').then(() => void served.push('late'))
+    await first
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(served).toEqual(['first'])
+    expect(manager.getResourceCount()).toBe(1)
+
+    manager.unregister('p2')
+    await late
+    expect(served).toEqual(['first', 'late'])
   })
 
   test('acquire() rejects with a ResourceLimitError when no room comes within its timeout; the queue forgets it', async () => {
