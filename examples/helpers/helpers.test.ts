@@ -14,6 +14,7 @@ import {
   useTempDir,
   useTempFile,
   useTimeout,
+  useWorker,
 } from '@orchestr8/testkit'
 import Database from 'better-sqlite3'
 import { createPool } from 'generic-pool'
@@ -40,6 +41,13 @@ test('a child process tree, stopped with SIGTERM then SIGKILL', async () => {
   const sleeper = useProcess(process.execPath, ['-e', 'setInterval(() => {}, 1000)'])
 
   expect(sleeper.pid).toBeGreaterThan(0)
+})
+
+test('a worker thread, terminated after the test', async () => {
+  const { worker } = useWorker(new URL('data:text/javascript,setInterval(() => {}, 1000)'))
+
+  await new Promise((resolve) => worker.once('online', resolve))
+  expect(worker.threadId).toBeGreaterThan(0)
 })
 
 test('timers and listeners, cleared and removed', () => {

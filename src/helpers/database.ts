@@ -15,6 +15,10 @@ export interface TrackedDatabase<D> extends Tracked {
  * Synchronous when `open` is (better-sqlite3), a promise when `open` returns one.
  */
 export function useDatabase<D>(open: () => Promise<D>, close: (db: D) => unknown): Promise<TrackedDatabase<D>>
+/**
+ * Opens a database connection with a synchronous `open` (better-sqlite3), tracked by the current
+ * scope; `close` runs when the scope ends.
+ */
 export function useDatabase<D>(open: () => D, close: (db: D) => unknown): TrackedDatabase<D>
 export function useDatabase<D>(
   open: () => D | Promise<D>,

@@ -16,6 +16,10 @@ export function useResource<T>(
   cleanup: (value: T) => unknown,
   options?: ResourceOptions,
 ): Promise<Resource<T>>
+/**
+ * Registers a value (or what a synchronous factory returns) with the function that releases it, in
+ * the current test's scope. The returned resource also supports `await using`.
+ */
 export function useResource<T>(
   valueOrFactory: T | (() => T),
   cleanup: (value: T) => unknown,
