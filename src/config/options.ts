@@ -87,10 +87,23 @@ function invalid(option: string, value: unknown, expected: string): never {
   throw new InvalidArgumentError(`testkit option "${option}" must be ${expected}, got ${describe(value)}.`)
 }
 
-function positive(option: string, value: unknown): number {
+/**
+ * A positive number of ms: from `variable` in the environment when it is set, else from the option,
+ * else `otherwise`.
+ */
+function positive<D extends number | undefined>(
+  option: string,
+  variable: string,
+  env: NodeJS.ProcessEnv,
+  fromOptions: unknown,
+  otherwise: D,
+): number | D {
+  const fromEnv = env[variable]
+  const value = fromEnv || fromOptions
+  if (value === undefined) return otherwise
   const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value
   if (typeof number !== 'number' || !Number.isFinite(number) || number <= 0) {
-    invalid(option, value, 'a positive number of milliseconds')
+    invalid(fromEnv ? `${option} (from ${variable})` : option, value, 'a positive number of milliseconds')
   }
   return number
 }
@@ -161,8 +174,6 @@ export function resolveOptions(
 ): ResolvedOptions {
   if (options === null || typeof options !== 'object') invalid('options', options, 'an object')
   const leaks = policy('leaks', 'TESTKIT_LEAKS', env, options.leaks)
-  const timeout = env.TESTKIT_CLEANUP_TIMEOUT || options.cleanupTimeout
-  const budget = env.TESTKIT_CLEANUP_BUDGET || options.cleanupBudget
   const report = env.TESTKIT_REPORT ?? options.report ?? '.testkit/report.json'
   if (report !== false && (typeof report !== 'string' || report === '')) {
     invalid('report', report, 'a file path or false')
@@ -175,7 +186,6 @@ export function resolveOptions(
       'true or false',
     )
   }
-  const settle = env.TESTKIT_LEAK_SETTLE || options.leakSettle
   const baseline = env.TESTKIT_BASELINE ?? options.baseline ?? 'testkit-baseline.json'
   if (baseline !== false && (typeof baseline !== 'string' || baseline === '')) {
     invalid('baseline', baseline, 'a file path or false')
@@ -206,11 +216,17 @@ export function resolveOptions(
     childCpu: threshold('childCpu', 'TESTKIT_CHILD_CPU', env, options.childCpu, undefined),
     nearLimit,
     autoClean: autoClean === true || autoClean === 'true' || autoClean === '1',
-    leakSettle: settle === undefined ? 100 : positive('leakSettle', settle),
+    leakSettle: positive('leakSettle', 'TESTKIT_LEAK_SETTLE', env, options.leakSettle, 100),
     baseline: baseline === 'false' ? false : baseline,
     updateBaseline: update === '1' || update === 'true',
-    cleanupTimeout: timeout === undefined ? 10_000 : positive('cleanupTimeout', timeout),
-    cleanupBudget: budget === undefined ? undefined : positive('cleanupBudget', budget),
+    cleanupTimeout: positive(
+      'cleanupTimeout',
+      'TESTKIT_CLEANUP_TIMEOUT',
+      env,
+      options.cleanupTimeout,
+      10_000,
+    ),
+    cleanupBudget: positive('cleanupBudget', 'TESTKIT_CLEANUP_BUDGET', env, options.cleanupBudget, undefined),
     report: report === 'false' ? false : report,
     ignore: options.ignore === undefined ? [] : ignoreRules(options.ignore),
   }

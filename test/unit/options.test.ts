@@ -119,3 +119,24 @@ test('an ignore rule with a stack pattern matches the text of the stack where th
   const sent = fromTransport(toTransport(resolveOptions({ ignore: [{ stack: /keep(Warm)/gi }] }, {})))
   expect(sent.ignore[0]?.stack).toEqual(/keep(Warm)/i)
 })
+
+test('cleanup timeout, budget, slow-cleanup threshold and settle window come from the environment first', () => {
+  const env = {
+    TESTKIT_CLEANUP_TIMEOUT: '2500',
+    TESTKIT_CLEANUP_BUDGET: '4000',
+    TESTKIT_SLOW_CLEANUP: '250',
+    TESTKIT_LEAK_SETTLE: '30',
+  }
+
+  expect(
+    resolveOptions({ cleanupTimeout: 100, cleanupBudget: 200, slowCleanup: 300, leakSettle: 400 }, env),
+  ).toMatchObject({ cleanupTimeout: 2500, cleanupBudget: 4000, slowCleanup: 250, leakSettle: 30 })
+  expect(resolveOptions({ cleanupTimeout: 100, leakSettle: 400 }, {})).toMatchObject({
+    cleanupTimeout: 100,
+    leakSettle: 400,
+  })
+  expect(resolveOptions({}, { TESTKIT_SLOW_CLEANUP: 'false' }).slowCleanup).toBeUndefined()
+  expect(() => resolveOptions({}, { TESTKIT_CLEANUP_TIMEOUT: 'soon' })).toThrow(
+    /testkit option "cleanupTimeout \(from TESTKIT_CLEANUP_TIMEOUT\)" must be a positive number of milliseconds, got "soon"/,
+  )
+})

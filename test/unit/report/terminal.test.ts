@@ -1,7 +1,7 @@
 import { expect, test } from 'vitest'
 import type { ScopeMetrics } from '../../../src/report/model.js'
 import type { JsonReport } from '../../../src/report/run-report.js'
-import { renderSummary } from '../../../src/report/terminal.js'
+import { colorLevel, renderSummary } from '../../../src/report/terminal.js'
 
 const MB = 1024 * 1024
 
@@ -95,4 +95,17 @@ test('colours come from chalk at a colour level above 0, and level 0 prints the 
   expect(coloured).toContain(`${ESC}[32mtestkit${ESC}[39m`)
   expect(plain).not.toContain(ESC)
   expect(coloured.replaceAll(new RegExp(`${ESC}\\[\\d+m`, 'g'), '')).toBe(plain)
+})
+
+test('the colour level: FORCE_COLOR wins (its level, or 1), then NO_COLOR turns colour off, else colour only on a TTY', () => {
+  expect(colorLevel({}, true)).toBe(1)
+  expect(colorLevel({}, false)).toBe(0)
+  expect(colorLevel({ NO_COLOR: '1' }, true)).toBe(0)
+  // An empty NO_COLOR is no request (no-color.org).
+  expect(colorLevel({ NO_COLOR: '' }, true)).toBe(1)
+  expect(colorLevel({ FORCE_COLOR: '1', NO_COLOR: '1' }, false)).toBe(1)
+  expect(colorLevel({ FORCE_COLOR: '2' }, false)).toBe(2)
+  expect(colorLevel({ FORCE_COLOR: '3' }, false)).toBe(3)
+  expect(colorLevel({ FORCE_COLOR: 'true' }, false)).toBe(1)
+  for (const off of ['0', 'false', '']) expect(colorLevel({ FORCE_COLOR: off }, false)).toBe(0)
 })
