@@ -8,7 +8,7 @@ export interface TrackedServer<S extends Server> extends Tracked {
   readonly server: S
   readonly host: string
   readonly port: number
-  /** `http://127.0.0.1:port` (`https://` for a TLS server, `tcp://` for a plain net server). */
+  /** `http://127.0.0.1:port` (http and http2; `https://` for a TLS server, `tcp://` for a plain net server). */
   readonly url: string
 }
 
@@ -30,8 +30,13 @@ function isTls(server: Server): boolean {
   return typeof (server as { setSecureContext?: unknown }).setSecureContext === 'function'
 }
 
+// An http2 server (plain or secure) has no closeAllConnections(); its settings tell it apart.
+function isHttp2(server: Server): boolean {
+  return typeof (server as { updateSettings?: unknown }).updateSettings === 'function'
+}
+
 function urlOf(server: Server, host: string, port: number): string {
-  const scheme = isTls(server) ? 'https' : isHttp(server) ? 'http' : 'tcp'
+  const scheme = isTls(server) ? 'https' : isHttp(server) || isHttp2(server) ? 'http' : 'tcp'
   return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`
 }
 

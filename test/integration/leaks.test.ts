@@ -129,6 +129,19 @@ describe('the leak corpus: one leak per test, of every kind', () => {
   })
 })
 
+test('https and http2 servers left listening are Server leaks of their tests, at their lines, and are closed', async () => {
+  const run = await runVitest(fixture, ['--project', 'secure'])
+
+  expect(run.code).toBe(1)
+  const source = readFileSync(join(fixture, 'secure/servers.test.ts'), 'utf8').split('\n')
+  const lines = source.flatMap((line, i) => (line.includes('// leak: Server') ? [i + 1] : []))
+  expect(run.report?.leaks.map((leak) => [leak.test, leak.type, leak.origin?.line, leak.action])).toEqual([
+    ['leaks an https server', 'Server', lines[0], 'cleaned'],
+    ['leaks an http2 server', 'Server', lines[1], 'cleaned'],
+    ['leaks a secure http2 server', 'Server', lines[2], 'cleaned'],
+  ])
+})
+
 test('when a leaked timer throws after its test, the error names the test that created it', async () => {
   const run = await runVitest(fixture, ['--project', 'late'], { TESTKIT_AUTO_CLEAN: 'false' })
 

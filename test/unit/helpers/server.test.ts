@@ -1,9 +1,16 @@
 import { once } from 'node:events'
 import { Agent, createServer, get, type IncomingMessage } from 'node:http'
+import {
+  connect as connectHttp2,
+  createServer as createHttp2Server,
+  createSecureServer as createSecureHttp2Server,
+} from 'node:http2'
+import { createServer as createHttpsServer, Agent as HttpsAgent, get as httpsGet } from 'node:https'
 import { connect, createServer as createNetServer, type Socket } from 'node:net'
+import { generate } from 'selfsigned'
 import { describe, expect, test } from 'vitest'
 import { useServer } from '../../../src/index.js'
-import { scopePerTest } from './test-scope.js'
+import { eventually, scopePerTest } from './test-scope.js'
 
 const scope = scopePerTest()
 
@@ -149,4 +156,79 @@ describe('forms and options', () => {
     await expect(useServer(hello(), { port })).rejects.toMatchObject({ code: 'EADDRINUSE' })
     expect(scope().manager.getResourceCount()).toBe(registered)
   })
+})
+
+describe('https and http2', () => {
+  // A self-signed certificate for 127.0.0.1, made for this run (nothing secret is kept in the repository).
+  let tls: { key: string; cert: string } | undefined
+  const credentials = () => {
+    if (tls) return tls
+    const pems = generate([{ name: 'commonName', value: '127.0.0.1' }], {
+      days: 1,
+      keySize: 2048,
+      extensions: [{ name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] }],
+    })
+    tls = { key: pems.private, cert: pems.cert }
+    return tls
+  }
+
+  test('an https server gets an https:// url; an open TLS keep-alive connection does not hold cleanup up', async () => {
+    const { key, cert } = credentials()
+    const { server, port, url } = await useServer(
+      createHttpsServer({ key, cert }, (_, response) => response.end('secure hello')),
+    )
+    const agent = new HttpsAgent({ keepAlive: true, ca: cert })
+    try {
+      expect(url).toBe(`https://127.0.0.1:${port}`)
+      const response: IncomingMessage = await new Promise((resolve, reject) =>
+        httpsGet(url, { agent }, resolve).once('error', reject),
+      )
+      // The agent keeps the socket once the response is read: take it now.
+      const socket = response.socket
+      let body = ''
+      for await (const chunk of response) body += chunk
+      expect(body).toBe('secure hello')
+      expect(socket.destroyed).toBe(false)
+
+      const record = await scope().close()
+
+      expect(record).toMatchObject({ resources: 1, cleanupErrors: [] })
+      expect(server.listening).toBe(false)
+      await eventually(() => socket.destroyed)
+      expect(await tryConnect(port)).toBe('ECONNREFUSED')
+    } finally {
+      agent.destroy()
+    }
+  })
+
+  test.each(['http', 'https'] as const)(
+    'an http2 server (%s) gets its url; an open session does not hold cleanup up',
+    async (scheme) => {
+      const { key, cert } = credentials()
+      const server = scheme === 'http' ? createHttp2Server() : createSecureHttp2Server({ key, cert })
+      server.on('stream', (stream) => {
+        stream.respond({ ':status': 200 })
+        stream.end('h2 hello')
+      })
+      const { port, url } = await useServer(server)
+      expect(url).toBe(`${scheme}://127.0.0.1:${port}`)
+      const session = connectHttp2(url, { ca: cert })
+      try {
+        const request = session.request({ ':path': '/' })
+        let body = ''
+        for await (const chunk of request) body += chunk
+        expect(body).toBe('h2 hello')
+        expect(session.closed).toBe(false)
+
+        const record = await scope().close()
+
+        expect(record).toMatchObject({ resources: 1, cleanupErrors: [] })
+        expect(server.listening).toBe(false)
+        expect(await eventually(() => session.destroyed || session.closed)).toBe(true)
+        expect(await tryConnect(port)).toBe('ECONNREFUSED')
+      } finally {
+        session.destroy()
+      }
+    },
+  )
 })
