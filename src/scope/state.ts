@@ -141,6 +141,17 @@ export function setFileSlot(slot: ScopeSlot | undefined): void {
   state.file = slot
 }
 
+/**
+ * Takes out the scope of the fallback run slot: what was registered before testkit set any scope
+ * (a setup file listed before testkit's), for the file or run that starts now to own and clean.
+ * Undefined when nothing was registered there.
+ */
+export function takeFallbackScope(): ScopeSlot['scope'] {
+  const scope = state.run?.scope
+  if (scope !== undefined) state.run = undefined
+  return scope
+}
+
 /** Makes `slot` the run's (global setup). */
 export function setRunSlot(slot: ScopeSlot | undefined): void {
   state.run = slot

@@ -5,6 +5,7 @@ import { type BaselineEntry, readBaseline } from '../report/baseline.js'
 import { hasErrors, scopeFailureMessage, TestkitScopeError } from '../report/format.js'
 import { setRunScope } from '../scope/current.js'
 import { Scope, settingsFor } from '../scope/scope.js'
+import { takeFallbackScope } from '../scope/state.js'
 import { timed } from './main-cost.js'
 
 /**
@@ -41,7 +42,8 @@ export function startProject(project: TestProject): (() => Promise<void>) | unde
   project.provide('testkitBaseline', baseline)
   if (holder[RUN_OPEN]) return undefined
   holder[RUN_OPEN] = true
-  const scope = new Scope('run', settingsFor(options, undefined))
+  // What was registered before (in the config, say) belongs to the run too.
+  const scope = takeFallbackScope() ?? new Scope('run', settingsFor(options, undefined))
   setRunScope(scope)
   return async () => {
     setRunScope(undefined)

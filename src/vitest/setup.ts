@@ -15,6 +15,7 @@ import {
   setFileSlot,
   setTestSlot,
   settingsFor,
+  takeFallbackScope,
 } from '../scope/state.js'
 import type { Started } from './load-runtime.js'
 import { META_KEY } from './meta.js'
@@ -364,6 +365,8 @@ function install(api: VitestApi, started: Started | undefined, viaRunner: boolea
     options.leaks === 'off' ? undefined : { autoClean: options.autoClean, settleMs: options.leakSettle }
   accepts = baselineAcceptance(api.inject('testkitBaseline') ?? [], options.updateBaseline)
   const fileSlot = newSlot('file', settings)
+  // Registered before this (by a setup file listed before testkit's): the file's, cleaned at its end.
+  fileSlot.scope = takeFallbackScope()
   setFileSlot(fileSlot)
   if (started) {
     setupCost = {

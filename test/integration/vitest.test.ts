@@ -237,6 +237,22 @@ describe('the manual setup and sharded runs', () => {
     ])
   })
 
+  test("what a setup file listed before testkit's registers belongs to each test file and is cleaned at its end", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'testkit-early-'))
+    try {
+      const log = join(dir, 'log.txt')
+      const run = await runVitest('fixtures/vitest/early', [], { TESTKIT_FIXTURE_LOG: log })
+
+      expect(run.code).toBe(0)
+      expect(readFileSync(log, 'utf8')).toBe('cleaned the early resource\n'.repeat(2))
+      expect(run.report?.tests.filter((scope) => scope.test === null && scope.resources === 1)).toHaveLength(
+        2,
+      )
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
   test('a report merged from two shards (--merge-reports) holds the findings of both', async () => {
     const blobs = mkdtempSync(join(tmpdir(), 'testkit-blobs-'))
     try {
