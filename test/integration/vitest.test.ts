@@ -222,6 +222,21 @@ describe("the run's scope: what a user's global setup registers", () => {
   )
 })
 
+test('what the config itself registers, before the plugin opens the run scope, is cleaned at the end of the run', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'testkit-config-registers-'))
+  try {
+    const log = join(dir, 'log.txt')
+    const run = await runVitest('fixtures/vitest/run-scope', ['--config', 'registers.config.ts'], {
+      TESTKIT_FIXTURE_LOG: log,
+    })
+
+    expect(run.code).toBe(0)
+    expect(readFileSync(log, 'utf8')).toBe('cleaned the config resource\n')
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
 describe('the manual setup and sharded runs', () => {
   test('setupFiles, globalSetup and reporters named by package path work without the plugin', async () => {
     const run = await runVitest('fixtures/vitest/manual')
