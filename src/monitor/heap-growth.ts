@@ -4,6 +4,7 @@ import { collector } from './gc.js'
 // Not an import: each ESM import of a builtin costs a fresh test worker a module facade.
 const { writeHeapSnapshot } = process.getBuiltinModule('node:v8')
 
+/** Options of `expectNoHeapGrowth(fn, options)`. */
 export interface HeapGrowthOptions {
   /** Measured runs of `fn`. Default 10. */
   runs?: number

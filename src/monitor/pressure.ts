@@ -6,6 +6,7 @@ import type { MemoryUsage, ResourceMonitor } from './types.js'
 /** How full memory is, by the thresholds: below warning, at or above warning, at or above critical. */
 export type PressureLevel = 'normal' | 'warning' | 'critical'
 
+/** Options of `new MemoryPressure(monitor, options)`: its thresholds, and how many samples it keeps. */
 export interface MemoryPressureOptions {
   /** Share of `total` in use (0 to 1) at which the level becomes 'warning'. Default 0.7. */
   warning?: number

@@ -12,6 +12,7 @@ export interface MemoryUsage {
   heapTotal: number
 }
 
+/** What `getCpuUsage()` returns: the machine's cores and load, and this process's share of a core. */
 export interface CpuUsage {
   /** CPUs the machine has. */
   cores: number
@@ -23,6 +24,7 @@ export interface CpuUsage {
   processBusy: number
 }
 
+/** What `getDiskUsage(path)` returns: bytes of the file system holding `path`. */
 export interface DiskUsage {
   path: string
   total: number
@@ -40,6 +42,7 @@ export interface ChildInfo {
   rss: number | null
 }
 
+/** What `getProcessInfo()` returns: this process, and its child processes. */
 export interface ProcessInfo {
   pid: number
   ppid: number
