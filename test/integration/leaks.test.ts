@@ -142,6 +142,18 @@ test('https and http2 servers left listening are Server leaks of their tests, at
   ])
 })
 
+test('leakSettle: a child killed at the end of its test and still exiting is no leak within the window, a leak past it', async () => {
+  const within = await runVitest(fixture, ['--project', 'settle'], { TESTKIT_LEAK_SETTLE: '3000' })
+  expect(within.report?.leaks).toEqual([])
+  expect(within.code).toBe(0)
+
+  const past = await runVitest(fixture, ['--project', 'settle'], { TESTKIT_LEAK_SETTLE: '20' })
+  expect(past.report?.leaks.map((leak) => [leak.test, leak.type, leak.action])).toEqual([
+    ['kills a child that takes a while to exit', 'ChildProcess', 'cleaned'],
+  ])
+  expect(past.code).toBe(1)
+})
+
 test('when a leaked timer throws after its test, the error names the test that created it', async () => {
   const run = await runVitest(fixture, ['--project', 'late'], { TESTKIT_AUTO_CLEAN: 'false' })
 
