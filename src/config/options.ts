@@ -1,5 +1,6 @@
 import { describe, InvalidArgumentError } from '../core/errors.js'
-import { ResourceCategory } from '../core/types.js'
+import { validateLimits } from '../core/limits.js'
+import { type CategoryLimit, ResourceCategory } from '../core/types.js'
 
 /** What a finding does: fail the test, warn about it, or not track it at all. */
 export type LeakPolicy = 'fail' | 'warn' | 'off'
@@ -58,6 +59,13 @@ export interface TestkitOptions {
    * warned, naming the tests that hold the most. Default 0.8.
    */
   nearLimit?: number
+  /**
+   * `TESTKIT_LIMITS` (JSON): live resources allowed per category across a test file's scopes
+   * together, e.g. `{ process: { soft: 4, hard: 8 } }`. Past `soft` a warning; at `hard`,
+   * `register()` throws a ResourceLimitError and `getResourceManager().acquire(category)` waits for
+   * room. Default none.
+   */
+  limits?: Partial<Record<`${ResourceCategory}`, CategoryLimit>>
 }
 
 /** Options with every default filled in and every environment variable applied. */
@@ -78,6 +86,7 @@ export interface ResolvedOptions {
   slowCleanup: number | undefined
   childCpu: number | undefined
   nearLimit: number
+  limits: Partial<Record<`${ResourceCategory}`, CategoryLimit>> | undefined
 }
 
 const policies: readonly LeakPolicy[] = ['fail', 'warn', 'off']
@@ -229,7 +238,24 @@ export function resolveOptions(
     cleanupBudget: positive('cleanupBudget', 'TESTKIT_CLEANUP_BUDGET', env, options.cleanupBudget, undefined),
     report: report === 'false' ? false : report,
     ignore: options.ignore === undefined ? [] : ignoreRules(options.ignore),
+    limits: categoryLimits(env, options.limits),
   }
+}
+
+/** The `limits` option, from `TESTKIT_LIMITS` (JSON) when it is set; checked as a manager checks them. */
+function categoryLimits(env: NodeJS.ProcessEnv, fromOptions: unknown): ResolvedOptions['limits'] {
+  const text = env.TESTKIT_LIMITS
+  let limits = fromOptions
+  if (text) {
+    try {
+      limits = JSON.parse(text)
+    } catch {
+      invalid('limits (from TESTKIT_LIMITS)', text, 'JSON of { soft?, hard? } per category')
+    }
+  }
+  if (limits === undefined) return undefined
+  validateLimits(limits)
+  return limits as ResolvedOptions['limits']
 }
 
 type Pattern = string | RegExp

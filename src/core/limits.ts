@@ -20,6 +20,21 @@ function warn(category: Category, live: number, limit: number): void {
   })
 }
 
+// One CategoryLimits per limits object, for the managers that share it (testkit's scopes of one test
+// file count their resources together): given to a manager under this key, not through its options.
+const sharedByConfig = new WeakMap<object, CategoryLimits>()
+export const SHARED_LIMITS = Symbol('@orchestr8/testkit.shared-limits')
+
+/** The CategoryLimits every holder of this `limits` object shares (created on first use). */
+export function sharedLimits(limits: Partial<Record<Category, CategoryLimit>>): CategoryLimits {
+  let shared = sharedByConfig.get(limits)
+  if (shared === undefined) {
+    shared = new CategoryLimits(limits)
+    sharedByConfig.set(limits, shared)
+  }
+  return shared
+}
+
 /** Checks the `limits` option of a ResourceManager; throws an InvalidArgumentError naming the bad entry. */
 export function validateLimits(limits: unknown): void {
   if (limits === null || typeof limits !== 'object') {

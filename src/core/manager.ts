@@ -7,7 +7,7 @@ import {
 } from './errors.js'
 import { addExitParticipant, CLEANUP_FOR_EXIT, removeExitParticipant } from './exit/process-exit.js'
 import { findCycle } from './graph.js'
-import { CategoryLimits, validateLimits } from './limits.js'
+import { CategoryLimits, SHARED_LIMITS, validateLimits } from './limits.js'
 import { MetricsRecorder } from './metrics.js'
 import { captureStack, formatLocation, originOf, type StackHolder } from './origin.js'
 import { CleanupPass, type PassHost } from './pass.js'
@@ -63,7 +63,9 @@ export class ResourceManager {
     }
     if (options.limits !== undefined) validateLimits(options.limits)
     if (options.onSoftLimit !== undefined) assertFunction('Option onSoftLimit', options.onSoftLimit)
-    this.#limits = options.limits && new CategoryLimits(options.limits, options.onSoftLimit)
+    // testkit's scopes pass one shared instance (see sharedLimits), never the public option.
+    const shared = (options as { [SHARED_LIMITS]?: CategoryLimits })[SHARED_LIMITS]
+    this.#limits = shared ?? (options.limits && new CategoryLimits(options.limits, options.onSoftLimit))
     const capture = this.#options.captureOrigin
     this.#originsLeft = capture === true ? Number.POSITIVE_INFINITY : capture === false ? 0 : capture
     this.#host = {

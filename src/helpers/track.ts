@@ -25,7 +25,15 @@ export function track(
   const manager: ResourceManager = scope.manager
   const resourceId = `${kind}#${++counter}`
   const timeout = options.timeout ?? scope.cleanupTimeoutOverride
-  manager.register(resourceId, cleanup, timeout === undefined ? options : { ...options, timeout })
+  try {
+    manager.register(resourceId, cleanup, timeout === undefined ? options : { ...options, timeout })
+  } catch (error) {
+    // Made but not registered (a category at its hard limit): released now, not left to leak.
+    Promise.resolve()
+      .then(cleanup)
+      .catch(() => {})
+    throw error
+  }
   const dispose = async () => {
     const result = await manager.cleanupBatch([resourceId])
     if (!result.success) throw new ResourceCleanupError(result)

@@ -1,3 +1,4 @@
+import { SHARED_LIMITS, sharedLimits } from '../core/limits.js'
 import { ResourceManager } from '../core/manager.js'
 import { firstUserFrame } from '../core/origin.js'
 import type { CleanupResult, ResourceCategory } from '../core/types.js'
@@ -45,9 +46,11 @@ export class Scope {
   get manager(): ResourceManager {
     // No origins: a scope cleans everything it registered itself, so none is ever reported as a leak,
     // and a stack capture per registration is most of the cost of a test that registers a few things.
+    const { limits } = this.#settings
     this.#manager ??= new ResourceManager({
       defaultTimeout: this.#settings.cleanupTimeout,
       captureOrigin: false,
+      ...(limits && { [SHARED_LIMITS]: sharedLimits(limits) }),
     })
     return this.#manager
   }

@@ -26,6 +26,8 @@ export interface ScopeSettings {
   ignore: readonly IgnoreRule[]
   /** False under `autoClean: false`: what leaked is reported and left as it is. */
   autoClean: boolean
+  /** Live resources allowed per category across the scopes that share these settings (a test file's). */
+  limits?: ResolvedOptions['limits']
 }
 
 /** The scope settings that resolved options call for. */
@@ -37,6 +39,7 @@ export function settingsFor(options: ResolvedOptions, cleanupBudget = options.cl
     tracksLeaks: options.leaks !== 'off',
     ignore: options.ignore,
     autoClean: options.autoClean,
+    limits: options.limits,
   }
 }
 

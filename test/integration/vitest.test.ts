@@ -237,6 +237,17 @@ test('what the config itself registers, before the plugin opens the run scope, i
   }
 })
 
+test("the limits option caps the processes a file's concurrent tests start: the third waits in acquire()", async () => {
+  const run = await runVitest('fixtures/vitest/limits', ['--reporter=verbose'])
+
+  expect(run.stdout).toContain('✓ limits.test.ts > at most two children lived at once')
+  expect(run.code).toBe(0)
+  // Without the option the same file fails: all three run at once.
+  const unlimited = await runVitest('fixtures/vitest/limits', [], { TESTKIT_LIMITS: '{}' })
+  expect(unlimited.stdout + unlimited.stderr).toContain('expected 3 to be 2')
+  expect(unlimited.code).toBe(1)
+})
+
 describe('the manual setup and sharded runs', () => {
   test('setupFiles, globalSetup and reporters named by package path work without the plugin', async () => {
     const run = await runVitest('fixtures/vitest/manual')

@@ -1,5 +1,24 @@
+import { readdirSync, readFileSync } from 'node:fs'
 import { describe, expect, test } from 'vitest'
-import { ResourceCategory, ResourceLimitError, ResourceManager } from '../../src/index.js'
+import { resolveOptions } from '../../src/config/options.js'
+import { ResourceCategory, ResourceLimitError, ResourceManager, useProcess } from '../../src/index.js'
+import { setTestScope } from '../../src/scope/current.js'
+import { Scope, settingsFor } from '../../src/scope/scope.js'
+import { eventually, isGone } from './helpers/test-scope.js'
+
+/** Pids of this process's children, from /proc. */
+const childPids = () =>
+  readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid
+      } catch {
+        return false
+      }
+    })
+    .map(Number)
 
 const noop = () => {}
 
@@ -162,4 +181,68 @@ describe('per-category limits', () => {
       expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
     )
   })
+})
+
+describe("the testkit() option: limits shared by a test file's scopes", () => {
+  test('scopes made with the same settings count against one limit; acquire() in one waits for room another frees', async () => {
+    const settings = settingsFor(resolveOptions({ limits: { process: { hard: 1 } } }, {}))
+    const file = new Scope('file', settings)
+    const test1 = new Scope('test', settings)
+    file.manager.register('server-process', noop, { category: ResourceCategory.PROCESS })
+
+    expect(() => test1.manager.register('p', noop, { category: ResourceCategory.PROCESS })).toThrow(
+      ResourceLimitError,
+    )
+    let served = false
+    const waiting = test1.manager.acquire('process', 5_000).then(() => {
+      served = true
+    })
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(served).toBe(false)
+
+    await file.close()
+    await waiting
+    expect(served).toBe(true)
+    test1.manager.register('p', noop, { category: ResourceCategory.PROCESS })
+    await test1.close()
+    // Scopes of other settings (another test file) have limits of their own.
+    const other = new Scope('test', settingsFor(resolveOptions({ limits: { process: { hard: 1 } } }, {})))
+    other.manager.register('q', noop, { category: ResourceCategory.PROCESS })
+    await other.close()
+  })
+
+  test('TESTKIT_LIMITS gives them as JSON; bad JSON or bad limits name the option', () => {
+    expect(resolveOptions({}, { TESTKIT_LIMITS: '{"process":{"soft":2,"hard":4}}' }).limits).toEqual({
+      process: { soft: 2, hard: 4 },
+    })
+    expect(resolveOptions({}, {}).limits).toBeUndefined()
+    expect(() => resolveOptions({}, { TESTKIT_LIMITS: '{process: 4}' })).toThrow(
+      'testkit option "limits (from TESTKIT_LIMITS)" must be JSON of { soft?, hard? } per category, got "{process: 4}".',
+    )
+    expect(() => resolveOptions({ limits: { process: { hard: 0 } } }, {})).toThrow(
+      'Option limits.process must hold whole numbers above 0, got {"hard":0}.',
+    )
+  })
+})
+
+test('a helper whose resource cannot be registered (at the hard limit) releases it at once: no child is left running', async () => {
+  const scope = new Scope('test', settingsFor(resolveOptions({ limits: { process: { hard: 1 } } }, {})))
+  setTestScope(scope)
+  try {
+    useProcess(process.execPath, ['-e', 'setInterval(() => {}, 1000)'])
+    let refused: unknown
+    const before = new Set(childPids())
+    try {
+      useProcess(process.execPath, ['-e', 'setInterval(() => {}, 1000)'])
+    } catch (error) {
+      refused = error
+    }
+    expect(refused).toBeInstanceOf(ResourceLimitError)
+    const extra = childPids().filter((pid) => !before.has(pid))
+    expect(extra).toHaveLength(1)
+    expect(await eventually(() => extra.every(isGone))).toBe(true)
+  } finally {
+    setTestScope(undefined)
+    await scope.close()
+  }
 })
