@@ -96,25 +96,32 @@ function invalid(option: string, value: unknown, expected: string): never {
   throw new InvalidArgumentError(`testkit option "${option}" must be ${expected}, got ${describe(value)}.`)
 }
 
-/**
- * A positive number of ms: from `variable` in the environment when it is set, else from the option,
- * else `otherwise`.
- */
+/** An option's value, from `variable` in the environment when it is set, and its name for messages. */
+function fromEnvOr(option: string, variable: string, env: NodeJS.ProcessEnv, value: unknown) {
+  const fromEnv = env[variable]
+  return { raw: fromEnv || value, name: fromEnv ? `${option} (from ${variable})` : option }
+}
+
+/** A number (a string from the environment is parsed) for which `ok` holds, else an error naming it. */
+function numberWhere(name: string, raw: unknown, ok: (n: number) => boolean, expected: string): number {
+  const number = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw
+  if (typeof number !== 'number' || !Number.isFinite(number) || !ok(number)) invalid(name, raw, expected)
+  return number
+}
+
+const aboveZero = (n: number) => n > 0
+
+/** A positive number of ms: from `variable` in the environment, else the option, else `otherwise`. */
 function positive<D extends number | undefined>(
   option: string,
   variable: string,
   env: NodeJS.ProcessEnv,
-  fromOptions: unknown,
+  value: unknown,
   otherwise: D,
 ): number | D {
-  const fromEnv = env[variable]
-  const value = fromEnv || fromOptions
-  if (value === undefined) return otherwise
-  const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value
-  if (typeof number !== 'number' || !Number.isFinite(number) || number <= 0) {
-    invalid(fromEnv ? `${option} (from ${variable})` : option, value, 'a positive number of milliseconds')
-  }
-  return number
+  const { raw, name } = fromEnvOr(option, variable, env, value)
+  if (raw === undefined) return otherwise
+  return numberWhere(name, raw, aboveZero, 'a positive number of milliseconds')
 }
 
 /** A threshold: a positive number, or false (`'false'` or `'off'` from the environment) for no check. */
@@ -125,15 +132,10 @@ function threshold(
   value: unknown,
   fallback: number | undefined,
 ): number | undefined {
-  const raw = env[variable] || value
+  const { raw, name } = fromEnvOr(option, variable, env, value)
   if (raw === undefined) return fallback
   if (raw === false || raw === 'false' || raw === 'off') return undefined
-  const name = env[variable] ? `${option} (from ${variable})` : option
-  const number = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw
-  if (typeof number !== 'number' || !Number.isFinite(number) || number <= 0) {
-    invalid(name, raw, 'a positive number, or false for no check')
-  }
-  return number
+  return numberWhere(name, raw, aboveZero, 'a positive number, or false for no check')
 }
 
 function policy(option: string, variable: string, env: NodeJS.ProcessEnv, value: unknown): LeakPolicy {
@@ -203,20 +205,12 @@ export function resolveOptions(
   if (update !== undefined && !['1', '0', 'true', 'false', ''].includes(update)) {
     invalid('TESTKIT_UPDATE_BASELINE', update, "'1' or '0'")
   }
-  const nearRaw = env.TESTKIT_NEAR_LIMIT || options.nearLimit
+  const near = fromEnvOr('nearLimit', 'TESTKIT_NEAR_LIMIT', env, options.nearLimit)
   const nearLimit =
-    nearRaw === undefined
+    near.raw === undefined
       ? 0.8
-      : typeof nearRaw === 'string' && nearRaw.trim() !== ''
-        ? Number(nearRaw)
-        : nearRaw
-  if (typeof nearLimit !== 'number' || !(nearLimit > 0 && nearLimit <= 1)) {
-    invalid(
-      env.TESTKIT_NEAR_LIMIT ? 'nearLimit (from TESTKIT_NEAR_LIMIT)' : 'nearLimit',
-      nearRaw,
-      'a share of the limit above 0, at most 1',
-    )
-  }
+      : numberWhere(near.name, near.raw, (n) => n > 0 && n <= 1, 'a share of the limit above 0, at most 1')
+
   return {
     leaks,
     monitor: policy('monitor', 'TESTKIT_MONITOR', env, options.monitor),

@@ -131,26 +131,26 @@ export async function finishSlot(
   }
   const { settings } = slot
   const leaks: LeakRecord[] = []
-  const leaked: Handle[] = []
+  const cleaning: Promise<void>[] = []
   for (const handle of alive) {
-    const leak = toLeak(handle, detection.autoClean)
+    const found = toLeak(handle, detection.autoClean)
     // An ignored handle is not a leak: it is left as it is (a server shared on purpose keeps serving).
-    if (settings.ignore.some((rule) => matchesRule(rule, leak, () => stackText(handle.stack)))) continue
-    const severity = scope?.isAllowed(leak.category) ? 'warning' : (leak.severity ?? settings.severity)
-    leaks.push({ ...leak, severity })
-    leaked.push(handle)
+    if (settings.ignore.some((rule) => matchesRule(rule, found, () => stackText(handle.stack)))) continue
+    const severity = scope?.isAllowed(found.category) ? 'warning' : (found.severity ?? settings.severity)
+    const leak: LeakRecord = { ...found, severity }
+    leaks.push(leak)
+    if (!detection.autoClean) continue
+    cleaning.push(
+      cleanWithin(handle).then((failure) => {
+        if (failure === undefined) return
+        leak.action = 'reported'
+        leak.message += ` testkit could not clean it: ${failure}.`
+      }),
+    )
   }
-  if (detection.autoClean) {
-    const failures = await Promise.all(leaked.map(cleanWithin))
-    for (const [i, failure] of failures.entries()) {
-      if (failure === undefined) continue
-      const leak = leaks[i] as LeakRecord
-      leak.action = 'reported'
-      leak.message += ` testkit could not clean it: ${failure}.`
-    }
-  }
+  await Promise.all(cleaning)
   // A callback of what is still alive that throws later names this test.
-  if (!detection.autoClean || leaked.length < alive.length) slot.leftBy = label
+  if (!detection.autoClean || leaks.length < alive.length) slot.leftBy = label
   if (leaks.length === 0) return record
   const result = record ?? { resources: 0, cleanupMs: 0, leaks: [], cleanupErrors: [], slowest: [] }
   result.leaks.push(...leaks)

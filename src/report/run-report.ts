@@ -108,6 +108,11 @@ export class RunReport {
     return path.split(sep).join('/')
   }
 
+  /** An origin with its file relative to the project root. */
+  #at(origin: SourceLocation | null): SourceLocation | null {
+    return origin && { ...origin, file: this.relative(origin.file) }
+  }
+
   /** Counts a test whose result was seen, with or without a record. */
   countTest(): void {
     this.#tests++
@@ -116,13 +121,10 @@ export class RunReport {
   /** Adds what one scope recorded. `file` is absolute; `test` is null for a file's own scope. */
   add(file: string, test: string | null, record: ScopeRecord): void {
     const at = this.relative(file)
-    for (const leak of record.leaks) {
-      const origin = leak.origin && { ...leak.origin, file: this.relative(leak.origin.file) }
-      this.#leaks.push({ ...leak, file: at, test, origin })
-    }
+    for (const leak of record.leaks)
+      this.#leaks.push({ ...leak, file: at, test, origin: this.#at(leak.origin) })
     for (const failure of record.cleanupErrors) {
-      const origin = failure.origin ? { ...failure.origin, file: this.relative(failure.origin.file) } : null
-      this.#cleanupErrors.push({ ...failure, origin, file: at, test })
+      this.#cleanupErrors.push({ ...failure, origin: this.#at(failure.origin), file: at, test })
     }
     for (const finding of record.findings ?? []) this.#findings.push({ ...finding, file: at, test })
     const { resources, cleanupMs, metrics = null } = record

@@ -21,9 +21,14 @@ async function getText(url: string, agent: Agent | false = false): Promise<{ bod
     get(url, { agent }, resolve).once('error', reject),
   )
   const socket = response.socket
+  return { body: await readAll(response), socket }
+}
+
+/** The whole body of a response or stream, as text. */
+async function readAll(stream: AsyncIterable<unknown>): Promise<string> {
   let body = ''
-  for await (const chunk of response) body += chunk
-  return { body, socket }
+  for await (const chunk of stream) body += chunk
+  return body
 }
 
 /** Resolves with the error code of a connection attempt, or 'connected'. */
@@ -185,9 +190,7 @@ describe('https and http2', () => {
       )
       // The agent keeps the socket once the response is read: take it now.
       const socket = response.socket
-      let body = ''
-      for await (const chunk of response) body += chunk
-      expect(body).toBe('secure hello')
+      expect(await readAll(response)).toBe('secure hello')
       expect(socket.destroyed).toBe(false)
 
       const record = await scope().close()
@@ -214,10 +217,7 @@ describe('https and http2', () => {
       expect(url).toBe(`${scheme}://127.0.0.1:${port}`)
       const session = connectHttp2(url, { ca: cert })
       try {
-        const request = session.request({ ':path': '/' })
-        let body = ''
-        for await (const chunk of request) body += chunk
-        expect(body).toBe('h2 hello')
+        expect(await readAll(session.request({ ':path': '/' }))).toBe('h2 hello')
         expect(session.closed).toBe(false)
 
         const record = await scope().close()
