@@ -197,7 +197,7 @@ describe('https and http2', () => {
 
       expect(record).toMatchObject({ resources: 1, cleanupErrors: [] })
       expect(server.listening).toBe(false)
-      await eventually(() => socket.destroyed)
+      expect(await eventually(() => socket.destroyed)).toBe(true)
       expect(await tryConnect(port)).toBe('ECONNREFUSED')
     } finally {
       agent.destroy()
