@@ -126,6 +126,18 @@ describe('per-category limits', () => {
     expect(served).toEqual(['idle', 'next'])
   })
 
+  test('acquire() calls in one tick share the room: two of a hard limit of 2 resolve, the third waits for their grants to lapse', async () => {
+    const manager = new ResourceManager({ limits: { process: { hard: 2 } } })
+    const served: string[] = []
+    const calls = ['a', 'b', 'c'].map((name) => manager.acquire('process').then(() => void served.push(name)))
+
+    await Promise.all(calls.slice(0, 2))
+    expect(served).toEqual(['a', 'b'])
+    // Neither registered: at the next macrotask their room passes to the third.
+    await calls[2]
+    expect(served).toEqual(['a', 'b', 'c'])
+  })
+
   test('a new acquire() waits behind one that was served and has not registered yet', async () => {
     const manager = new ResourceManager({ limits: { process: { hard: 1 } } })
     manager.register('p1', noop, { category: ResourceCategory.PROCESS })
