@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { Plugin, ViteUserConfig } from 'vitest/config'
 import type { TestProject, Vitest } from 'vitest/node'
 import { resolveOptions, type TestkitOptions, toTransport } from '../config/options.js'
@@ -31,8 +32,8 @@ function runnerSupported(): boolean {
 
 /**
  * The one line users add: `plugins: [testkit(options)]`. Adds testkit's test runner (Vitest >= 4.1,
- * when the project names no runner of its own; else the setup file, in front of the user's own, so
- * that testkit's scopes wrap theirs) and the reporter after the resolved reporters, so that
+ * when the project names no runner of its own; in the forks pool, a preload in its place; else the
+ * setup file, in front of the user's own, so that testkit's scopes wrap theirs) and the reporter after the resolved reporters, so that
  * `--reporter` on the command line does not drop it, and opens the run's scope before the user's
  * global setup files run (what testkit's global setup file does in the manual way). Bad options fail
  * here, at start-up.
@@ -50,9 +51,7 @@ export function testkit(options: TestkitOptions = {}): Plugin {
     configureVitest({ vitest, project }: { vitest: Vitest; project: TestProject }) {
       const endRun = timed(() => {
         addReporter(vitest, reporterFile, options)
-        // `vitest bench` runs Vitest's benchmark runner: testkit's extends the test runner.
-        if (project.config.mode === 'benchmark' && project.config.runner === runnerFile)
-          project.config.runner = undefined
+        if (project.config.runner === runnerFile) preferPreload(vitest, project)
         return startProject(project)
       })
       // After every global teardown, as a global setup file listed first would end it.
@@ -74,6 +73,25 @@ function addEntries(
   if (test.runner === undefined && runnerSupported()) test.runner = runner
   else test.setupFiles = [own('./setup.js'), ...list(test.setupFiles as string | string[] | undefined)]
   test.provide = { ...(test.provide as object | undefined), testkitOptions: toTransport(resolved) }
+}
+
+/**
+ * In place of testkit's runner, in the forks pool (the default): the preload, which Node loads in each
+ * worker with `--import` (appended to the project's execArgv) before Vitest's own code, where Vitest
+ * imports a runner through its module runner for each worker (see README, Overhead). `vitest bench`
+ * runs Vitest's benchmark runner: testkit's runner extends the test runner, so it goes.
+ */
+function preferPreload(vitest: Vitest, project: TestProject): void {
+  const config = project.config
+  if (config.mode === 'benchmark') {
+    config.runner = undefined
+    return
+  }
+  if (config.pool !== 'forks' || config.browser?.enabled) return
+  config.runner = undefined
+  const index = pathToFileURL(join(vitest.distPath, 'index.js')).href
+  const preload = `${pathToFileURL(own('./preload.js')).href}?vitest=${encodeURIComponent(index)}`
+  config.execArgv = [...(config.execArgv ?? []), '--import', preload]
 }
 
 /**

@@ -53,6 +53,11 @@ function extend(
     if (result instanceof Promise) return result.then(() => then(task))
     return then(task) ?? result
   }
+  defineMethod(proto, name, method)
+}
+
+/** Puts `method` on `proto` as a class would: writable, configurable, not enumerable. */
+function defineMethod(proto: object, name: string, method: RunnerMethod): void {
   Object.defineProperty(proto, name, { value: method, writable: true, configurable: true, enumerable: false })
 }
 
@@ -66,6 +71,28 @@ export function patchRunner(proto: RunnerPrototype): HooksHolder {
   extend(proto, 'onBeforeTryTask', (test) => holder.current?.beforeTry(test))
   extend(proto, 'onAfterRetryTask', (test) => holder.current?.afterRetry(test))
   return holder
+}
+
+export type CollectingPrototype = { onCollectStart?: RunnerMethod } | undefined
+const COLLECT_START = Symbol.for('@orchestr8/testkit.collect-start')
+
+/**
+ * Runs `then` after each call of the runner's onCollectStart() (the preload's way): once per
+ * prototype, so that a second preload does not install scopes twice.
+ */
+export function patchCollectStart(proto: CollectingPrototype, then: () => void): void {
+  if (typeof proto !== 'object' || proto === null)
+    throw new Error("testkit's preload found no Vitest TestRunner.prototype")
+  const patched = proto as NonNullable<CollectingPrototype> & { [COLLECT_START]?: true }
+  if (Object.hasOwn(patched, COLLECT_START)) return
+  Object.defineProperty(patched, COLLECT_START, { value: true })
+  const original = proto.onCollectStart
+  const method: RunnerMethod = function (file, options) {
+    const result = original?.call(this, file, options)
+    then()
+    return result
+  }
+  defineMethod(proto, 'onCollectStart', method)
 }
 
 export type SuiteHooks = (suite: unknown) => { aroundEach?: unknown[]; aroundAll?: unknown[] } | undefined

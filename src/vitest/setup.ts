@@ -21,9 +21,11 @@ import type { Started } from './load-runtime.js'
 import { META_KEY } from './meta.js'
 import { inMainRealm } from './realm.js'
 import {
+  type CollectingPrototype,
   fullNameOf,
   type HooksHolder,
   needsAroundHook,
+  patchCollectStart,
   patchRunner,
   type RunnerHooks,
   type RunnerPrototype,
@@ -308,46 +310,61 @@ function installLegacyHooks(settings: ScopeSettings, fileSlot: ScopeSlot): void 
  * it does at each file's end.
  */
 export function installVitestScopes(api: VitestApi, started?: Started): void {
-  // testkit's runner scopes this worker's files already (a user who also listed the setup file).
+  // testkit's runner or preload scopes this worker's files already (a user who also listed the setup file).
   if ((globalThis as RunnerMarked)[RUNNER_MODE] === true) return
   install(api, started, false)
 }
 
-/** Set on the realm's global by testkit's runner. */
+/** Set on the realm's global by testkit's runner or preload. */
 const RUNNER_MODE = Symbol.for('@orchestr8/testkit.runner-mode')
 type RunnerMarked = typeof globalThis & { [RUNNER_MODE]?: true }
 type RunnerClass = new (config: unknown) => { onCollectStart?(file: TaskLike): unknown }
 
 /**
- * testkit's test runner (the plugin's `test.runner`, Vitest >= 4.1): Vitest's own, installing the
- * scopes of each file as it starts collecting it, before the user's setup files run. `started`: when
- * the runner entry began loading this module; later files (isolate: false) count from their start.
+ * testkit's test runner (the plugin's `test.runner`, Vitest >= 4.1, outside the forks pool): Vitest's
+ * own, installing the scopes of each file as it starts collecting it, before the user's setup files
+ * run. `started`: when the runner entry began loading this module; later files (isolate: false) count
+ * from their start.
  */
 export function testkitRunner(api: VitestApi, started: Started): RunnerClass {
+  const collectStart = scopesAtCollectStart(api, started, 'runner')
+  const Base = api.TestRunner as unknown as RunnerClass
+  return class TestkitRunner extends Base {
+    override onCollectStart(file: TaskLike): unknown {
+      const result = super.onCollectStart?.(file)
+      collectStart()
+      return result
+    }
+  }
+}
+
+/**
+ * The same for the preload (the plugin's way in the forks pool, Vitest >= 4.1): Node loads it with
+ * `--import` before Vitest's worker starts, and it extends the start of collection on Vitest's own
+ * TestRunner.prototype, so that Vitest loads no runner of testkit's through its module runner.
+ */
+export function testkitPreload(api: VitestApi, started: Started): void {
+  const collectStart = scopesAtCollectStart(api, started, 'preload')
+  patchCollectStart(api.TestRunner?.prototype as CollectingPrototype, collectStart)
+}
+
+/** What installs a file's scopes as Vitest starts collecting it, for the runner or the preload. */
+function scopesAtCollectStart(api: VitestApi, started: Started, by: 'runner' | 'preload'): () => void {
   if (!hasAroundHooks(api) || typeof api.TestRunner?.getSuiteHooks !== 'function') {
     throw new Error(
-      "testkit's runner needs Vitest >= 4.1 (its TestRunner and aroundEach hooks); with older versions list '@orchestr8/testkit/setup' in setupFiles instead",
+      `testkit's ${by} needs Vitest >= 4.1 (its TestRunner and aroundEach hooks); with older versions list '@orchestr8/testkit/setup' in setupFiles instead`,
     )
   }
-  const Base = api.TestRunner as unknown as RunnerClass
   ;(globalThis as RunnerMarked)[RUNNER_MODE] = true
-  // What loading cost, without what Vitest does between loading the runner and a file's start.
+  // What loading cost, without what Vitest does between loading testkit and a file's start.
   let loading: { ms: number; heap: number } | undefined = {
     ms: performance.now() - started.at,
     heap: heapUsed() - started.heap,
   }
-  return class TestkitRunner extends Base {
-    override onCollectStart(file: TaskLike): unknown {
-      const result = super.onCollectStart?.(file)
-      const { ms = 0, heap = 0 } = loading ?? {}
-      loading = undefined
-      install(
-        api,
-        { at: performance.now() - ms, heap: heapUsed() - heap, afterFile: started.afterFile },
-        true,
-      )
-      return result
-    }
+  return () => {
+    const { ms = 0, heap = 0 } = loading ?? {}
+    loading = undefined
+    install(api, { at: performance.now() - ms, heap: heapUsed() - heap, afterFile: started.afterFile }, true)
   }
 }
 

@@ -159,8 +159,8 @@ test('fixtures (auto ones too) tear down before testkit cleans; a throwing after
   }
 })
 
-describe("testkit's runner (the plugin on Vitest >= 4.1)", () => {
-  test('replaces the setup file: Vitest runs none; a testkit setup file listed too cleans nothing twice', async () => {
+describe("testkit's preload and runner (the plugin on Vitest >= 4.1)", () => {
+  test('replace the setup file: Vitest runs none; a testkit setup file listed too cleans nothing twice', async () => {
     const basic = await runVitest('fixtures/vitest/basic')
     // Vitest's own summary: no time went to setup files.
     expect(basic.stdout).toMatch(/Duration .*\(.*setup 0ms/)
@@ -168,9 +168,26 @@ describe("testkit's runner (the plugin on Vitest >= 4.1)", () => {
     const run = await runVitest('fixtures/vitest/runner', ['--reporter=verbose'])
     expect(run.stdout).toContain('✓ once.test.ts > the previous test cleaned it exactly once')
     expect(run.code).toBe(0)
-    // One record per scope: the file's (testkit's cost figures) and the test's.
-    expect(run.report?.summary).toMatchObject({ tests: 2, resources: 1, errors: 0 })
-    expect(run.report?.tests.map((t) => t.test)).toEqual([null, 'registers one resource'])
+    // One record per scope that has one: each file's (testkit's cost figures) and the test's.
+    expect(run.report?.summary).toMatchObject({ tests: 3, resources: 1, errors: 0 })
+    expect(run.report?.tests.map((t) => t.test).sort()).toEqual([null, null, 'registers one resource'])
+  })
+
+  test.each([
+    // The forks pool (the default): Node preloads testkit with --import, after the project's execArgv.
+    ['forks', 'preload, beside the project execArgv', []],
+    ['forks without isolation', 'preload, beside the project execArgv', ['--no-isolate']],
+    // Other pools: testkit's runner, which Vitest imports in each worker.
+    ['threads', 'runner', ['--pool=threads']],
+    ['vmForks', 'runner', ['--pool=vmForks']],
+  ])('in the %s pool, testkit comes in by its %s', async (pool, by, args) => {
+    const env: Record<string, string> = pool.startsWith('forks')
+      ? { TESTKIT_FIXTURE_EXEC_ARGV: '--expose-gc' }
+      : {}
+    const run = await runVitest('fixtures/vitest/runner', ['--reporter=verbose', ...(args as string[])], env)
+    expect(run.stdout).toContain(`✓ how.test.ts > testkit came in by ${by}`)
+    expect(run.stdout).toContain('✓ once.test.ts > the previous test cleaned it exactly once')
+    expect(run.code).toBe(0)
   })
 
   test("`vitest bench` still runs with the plugin: benchmarks get Vitest's benchmark runner", async () => {
