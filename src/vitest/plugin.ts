@@ -19,16 +19,24 @@ function isTestkitReporter(entry: unknown, file: string): boolean {
   return typeof name === 'string' && (name === file || name.startsWith('@orchestr8/testkit/reporter'))
 }
 
-/** Whether the installed Vitest runs testkit's runner (4.1 and later: its TestRunner and around hooks). */
+/** Whether a Vitest version runs testkit's runner and preload (4.1 and later: its TestRunner and around hooks). */
+function runnerSupportedBy(version: string): boolean {
+  const [major = 0, minor = 0] = version.split('.').map(Number)
+  return major > 4 || (major === 4 && minor >= 1)
+}
+
+/** Whether the Vitest that testkit resolves runs testkit's runner. */
 function runnerSupported(): boolean {
   try {
     const { version } = createRequire(import.meta.url)('vitest/package.json') as { version: string }
-    const [major = 0, minor = 0] = version.split('.').map(Number)
-    return major > 4 || (major === 4 && minor >= 1)
+    return runnerSupportedBy(version)
   } catch {
     return false
   }
 }
+
+/** The same file: Vitest keeps paths with forward slashes, Node's on Windows with backslashes. */
+const sameFile = (a: string | undefined, b: string) => a?.replaceAll('\\', '/') === b.replaceAll('\\', '/')
 
 /**
  * The one line users add: `plugins: [testkit(options)]`. Adds testkit's test runner (Vitest >= 4.1,
@@ -51,7 +59,7 @@ export function testkit(options: TestkitOptions = {}): Plugin {
     configureVitest({ vitest, project }: { vitest: Vitest; project: TestProject }) {
       const endRun = timed(() => {
         addReporter(vitest, reporterFile, options)
-        if (project.config.runner === runnerFile) preferPreload(vitest, project)
+        if (sameFile(project.config.runner, runnerFile)) preferPreload(vitest, project)
         return startProject(project)
       })
       // After every global teardown, as a global setup file listed first would end it.
@@ -87,7 +95,8 @@ function preferPreload(vitest: Vitest, project: TestProject): void {
     config.runner = undefined
     return
   }
-  if (config.pool !== 'forks' || config.browser?.enabled) return
+  // The Vitest that runs, which may not be the one testkit resolves: the preload fails on one before 4.1.
+  if (config.pool !== 'forks' || config.browser?.enabled || !runnerSupportedBy(vitest.version)) return
   config.runner = undefined
   const index = pathToFileURL(join(vitest.distPath, 'index.js')).href
   const preload = `${pathToFileURL(own('./preload.js')).href}?vitest=${encodeURIComponent(index)}`

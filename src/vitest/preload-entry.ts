@@ -4,7 +4,21 @@
 // in the URL's `vitest` parameter (its dist/index.js): the copy whose TestRunner the worker uses.
 import { loadRuntime } from './load-runtime.js'
 
+const { fileURLToPath } = process.getBuiltinModule('node:url')
+
 const named = new URL(import.meta.url).searchParams.get('vitest')
-const vitest = await import(/* @vite-ignore */ named ?? 'vitest')
-const { runtime, started } = await loadRuntime(import.meta.url)
-runtime.testkitPreload(vitest, started)
+// A process a test forks inherits process.execArgv: it is not Vitest's worker and should not carry
+// testkit. (Node runs no --import preload in worker threads.)
+const self = import.meta.url.split('?')[0]
+const ours = process.execArgv.findIndex(
+  (arg, i) => arg.split('?')[0] === self && process.execArgv[i - 1] === '--import',
+)
+if (ours > 0) process.execArgv.splice(ours - 1, 2)
+const slashed = (path: string | undefined) => path?.replaceAll('\\', '/')
+const forksWorker = named === null ? undefined : slashed(fileURLToPath(new URL('workers/forks.js', named)))
+
+if (forksWorker !== undefined && slashed(process.argv[1]) === forksWorker) {
+  const vitest = await import(/* @vite-ignore */ named as string)
+  const { runtime, started } = await loadRuntime(import.meta.url)
+  runtime.testkitPreload(vitest, started)
+}

@@ -228,7 +228,7 @@ export function printVitest(rows, rounds) {
     `\nVitest overhead: ${FILES} files, whole run, ${rounds} rounds, each variant run at the same time as a plain run (targets: ratio < 1.02, < 20 µs per test).` +
       '\nRatios: the median of the ratios to the plain run paired with it (range in brackets); times: medians, of runs that shared the machine. CPU = user + system time of Vitest and its workers.' +
       '\n"floor" = a package preloaded in each worker with --import that imports Vitest and extends its runner with a call that does nothing: the least an integration the plugin\'s way (a preload, in the forks pool) costs.' +
-      '\n  Below 1 here: Vitest loaded before its worker starts saves V8 one mark-compact GC in each of these short workers (--trace-gc shows it; the profile\'s GC time drops ~45%), which testkit\'s preload gets too. "over floor" = testkit CPU ratio / floor CPU ratio: the cost of testkit\'s own work.' +
+      "\n  Below 1 here: Vitest loaded before its worker starts saves V8 one mark-compact GC in each of these short workers (--trace-gc shows it; the profile's GC time drops ~45%), which testkit's preload gets too. \"over floor\" = testkit CPU ratio / floor CPU ratio: the cost of testkit's own work." +
       '\n"plain vs plain" = the plain suite paired with itself: the CPU ratio the method reads for no difference (its noise).' +
       '\n"monitor off" = testkit with monitor: \'off\' (CPU ratio); "testkit says" = the time its reporter shows for its own setup and hooks, against the plain run\'s CPU.',
   )
