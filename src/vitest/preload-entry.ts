@@ -4,21 +4,17 @@
 // in the URL's `vitest` parameter (its dist/index.js): the copy whose TestRunner the worker uses.
 import { loadRuntime } from './load-runtime.js'
 
-const { fileURLToPath } = process.getBuiltinModule('node:url')
-
 const named = new URL(import.meta.url).searchParams.get('vitest')
-// A process a test forks inherits process.execArgv: it is not Vitest's worker and should not carry
-// testkit. (Node runs no --import preload in worker threads.)
+// A process a test forks inherits process.execArgv: without this flag it carries no testkit, so that
+// only the workers Vitest starts with it load testkit. (Node runs no --import preload in worker threads.)
 const self = import.meta.url.split('?')[0]
 const ours = process.execArgv.findIndex(
   (arg, i) => arg.split('?')[0] === self && process.execArgv[i - 1] === '--import',
 )
 if (ours > 0) process.execArgv.splice(ours - 1, 2)
-const slashed = (path: string | undefined) => path?.replaceAll('\\', '/')
-const forksWorker = named === null ? undefined : slashed(fileURLToPath(new URL('workers/forks.js', named)))
 
-if (forksWorker !== undefined && slashed(process.argv[1]) === forksWorker) {
-  const vitest = await import(/* @vite-ignore */ named as string)
+if (named !== null) {
+  const vitest = await import(/* @vite-ignore */ named)
   const { runtime, started } = await loadRuntime(import.meta.url)
   runtime.testkitPreload(vitest, started)
 }
