@@ -65,8 +65,8 @@ export default defineConfig([
   {
     ...common,
     // The setup file Vitest runs for every test file, and the runner and preload the plugin names:
-    // each one ES module that imports only Vitest. Without a source map, which Vite would otherwise read and merge
-    // with its own when it transforms the setup file.
+    // each one ES module that imports only Vitest. Without a source map, which Vite would otherwise
+    // read and merge with its own when it transforms the setup file.
     entry: {
       setup: 'src/vitest/setup-entry.ts',
       runner: 'src/vitest/runner-entry.ts',

@@ -41,10 +41,10 @@ const sameFile = (a: string | undefined, b: string) => a?.replaceAll('\\', '/') 
 /**
  * The one line users add: `plugins: [testkit(options)]`. Adds testkit's test runner (Vitest >= 4.1,
  * when the project names no runner of its own; in the forks pool, a preload in its place; else the
- * setup file, in front of the user's own, so that testkit's scopes wrap theirs) and the reporter after the resolved reporters, so that
- * `--reporter` on the command line does not drop it, and opens the run's scope before the user's
- * global setup files run (what testkit's global setup file does in the manual way). Bad options fail
- * here, at start-up.
+ * setup file, in front of the user's own, so that testkit's scopes wrap theirs) and the reporter
+ * after the resolved reporters, so that `--reporter` on the command line does not drop it, and opens
+ * the run's scope before the user's global setup files run (what testkit's global setup file does in
+ * the manual way). Bad options fail here, at start-up.
  */
 export function testkit(options: TestkitOptions = {}): Plugin {
   const resolved = timed(() => resolveOptions(options))
