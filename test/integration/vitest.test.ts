@@ -191,6 +191,19 @@ describe("testkit's preload and runner (the plugin on Vitest >= 4.1)", () => {
     expect(run.code).toBe(0)
   })
 
+  test('in a project list, testkit comes into each project by the way of its pool', async () => {
+    const run = await runVitest('fixtures/vitest/runner', [
+      '--config',
+      'projects.config.ts',
+      '--reporter=verbose',
+    ])
+    expect(run.stdout).toMatch(/✓ .*forks.* how\.test\.ts > testkit came in by preload/)
+    expect(run.stdout).toMatch(/✓ .*threads.* how\.test\.ts > testkit came in by runner/)
+    expect(run.stdout).toMatch(/✓ .*vmforks.* how\.test\.ts > testkit came in by runner/)
+    expect(run.stdout).toMatch(/✓ .*vmforks.* once\.test\.ts > the previous test cleaned it exactly once/)
+    expect(run.code).toBe(0)
+  })
+
   test("`vitest bench` still runs with the plugin: benchmarks get Vitest's benchmark runner", async () => {
     const run = await runVitest('fixtures/vitest/runner', ['bench', '--run'])
     expect(run.stdout).toContain('sum of a hundred numbers')
