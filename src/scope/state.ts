@@ -68,7 +68,8 @@ export function newSlot(kind: ScopeKind, settings: ScopeSettings): ScopeSlot {
   return { kind, settings, scope: undefined, handles: undefined }
 }
 
-// search(), not test(): a RegExp with the g or y flag would carry lastIndex from one finding to the next.
+// search(), not test(): it leaves lastIndex alone, so a RegExp with the g flag matches every finding.
+// (Resolved rules have no g or y flag: see anywhere() in options.ts.)
 const matches = (pattern: string | RegExp, text: string) =>
   typeof pattern === 'string' ? text.includes(pattern) : text.search(pattern) !== -1
 

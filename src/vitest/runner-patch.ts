@@ -32,7 +32,7 @@ export interface RunnerHooks {
 }
 type RunnerMethod = (this: unknown, task: TaskLike, options?: unknown) => unknown
 export type RunnerPrototype = Record<
-  'onBeforeRunSuite' | 'onBeforeTryTask' | 'onAfterRetryTask',
+  'onBeforeRunSuite' | 'onBeforeTryTask' | 'onAfterRetryTask' | 'onCollectStart',
   RunnerMethod | undefined
 >
 export interface HooksHolder {
@@ -53,11 +53,6 @@ function extend(
     if (result instanceof Promise) return result.then(() => then(task))
     return then(task) ?? result
   }
-  defineMethod(proto, name, method)
-}
-
-/** Puts `method` on `proto` as a class would: writable, configurable, not enumerable. */
-function defineMethod(proto: object, name: string, method: RunnerMethod): void {
   Object.defineProperty(proto, name, { value: method, writable: true, configurable: true, enumerable: false })
 }
 
@@ -73,26 +68,18 @@ export function patchRunner(proto: RunnerPrototype): HooksHolder {
   return holder
 }
 
-export type CollectingPrototype = { onCollectStart?: RunnerMethod } | undefined
 const COLLECT_START = Symbol.for('@orchestr8/testkit.collect-start')
 
 /**
  * Runs `then` after each call of the runner's onCollectStart() (the preload's way): once per
  * prototype, so that a second preload does not install scopes twice.
  */
-export function patchCollectStart(proto: CollectingPrototype, then: () => void): void {
+export function patchCollectStart(proto: unknown, then: () => void): void {
   if (typeof proto !== 'object' || proto === null)
     throw new Error("testkit's preload found no Vitest TestRunner.prototype")
-  const patched = proto as NonNullable<CollectingPrototype> & { [COLLECT_START]?: true }
-  if (Object.hasOwn(patched, COLLECT_START)) return
-  Object.defineProperty(patched, COLLECT_START, { value: true })
-  const original = proto.onCollectStart
-  const method: RunnerMethod = function (file, options) {
-    const result = original?.call(this, file, options)
-    then()
-    return result
-  }
-  defineMethod(proto, 'onCollectStart', method)
+  if (Object.hasOwn(proto, COLLECT_START)) return
+  Object.defineProperty(proto, COLLECT_START, { value: true })
+  extend(proto as RunnerPrototype, 'onCollectStart', () => then())
 }
 
 export type SuiteHooks = (suite: unknown) => { aroundEach?: unknown[]; aroundAll?: unknown[] } | undefined

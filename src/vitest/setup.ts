@@ -21,7 +21,6 @@ import type { Started } from './load-runtime.js'
 import { META_KEY } from './meta.js'
 import { inMainRealm } from './realm.js'
 import {
-  type CollectingPrototype,
   fullNameOf,
   type HooksHolder,
   needsAroundHook,
@@ -345,7 +344,7 @@ export function testkitRunner(api: VitestApi, started: Started): RunnerClass {
  */
 export function testkitPreload(api: VitestApi, started: Started): void {
   const collectStart = scopesAtCollectStart(api, started, 'preload')
-  patchCollectStart(api.TestRunner?.prototype as CollectingPrototype, collectStart)
+  patchCollectStart(api.TestRunner?.prototype, collectStart)
 }
 
 /** What installs a file's scopes as Vitest starts collecting it, for the runner or the preload. */
