@@ -7,6 +7,8 @@ const warned = new Set<MonitorFinding['kind']>()
 const startedBy = new Map<string, number>()
 let limits: { files: number | null; processes: number | null } | undefined
 let processesCheckedAt = Number.NEGATIVE_INFINITY
+// How often the count may be read: a /proc/loadavg read costs a test worker ~30–50 µs.
+const PROCESS_CHECK_MS = 1_000
 
 function processLimits(): NonNullable<typeof limits> {
   if (limits === undefined) {
@@ -76,7 +78,7 @@ export function nearFileLimit(
 
 /**
  * Counts the child processes `label` started; once per process, warns when this user's processes
- * and threads are `share` of the processes limit or more. Reads /proc at most every 50 ms.
+ * and threads are `share` of the processes limit or more. Reads /proc at most once a second.
  */
 export function nearProcessLimit(label: string, started: number, share: number): MonitorFinding | undefined {
   if (started > 0) startedBy.set(label, (startedBy.get(label) ?? 0) + started)
@@ -84,7 +86,7 @@ export function nearProcessLimit(label: string, started: number, share: number):
   if (limit === null || warned.has('process-limit')) return undefined
   // A suite that starts a child per test need not read /proc for each.
   const now = performance.now()
-  if (now - processesCheckedAt < 50) return undefined
+  if (now - processesCheckedAt < PROCESS_CHECK_MS) return undefined
   processesCheckedAt = now
   const near = Math.ceil(limit * share)
   const count = userThreads(near)

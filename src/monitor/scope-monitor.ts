@@ -7,7 +7,7 @@ import { descriptors } from './descriptors.js'
 import { collector, exposedGc } from './gc.js'
 import { fileOwners, forgetClosed, heldFiles } from './held-files.js'
 import { nearFileLimit, nearProcessLimit } from './near-limits.js'
-import { openProcFiles, procCpu, residentSet } from './proc.js'
+import { openProcFiles, procCpu, reapedChildrenCpu, residentSet } from './proc.js'
 
 const MB = 1024 * 1024
 // Not imports: see detect/patch.ts.
@@ -81,7 +81,7 @@ const chargedRunning = new Map<number, number>()
 const accountsChildren = isMainThread && process.platform === 'linux'
 /** V8's used heap, in bytes. */
 export const heapUsed = () => getHeapStatistics().used_heap_size
-const reapedCpu = () => procCpu('self')?.children ?? 0
+const reapedCpu = () => reapedChildrenCpu() ?? 0
 
 const pushIf = (findings: MonitorFinding[], finding: MonitorFinding | undefined) => {
   if (finding) findings.push(finding)
@@ -243,7 +243,11 @@ export class ScopeMonitor {
   ): Promise<ScopeRecord | undefined> {
     descriptors.beforeOpen = undefined
     const isFile = slot.kind !== 'test'
-    const now = this.#pending ?? this.#listed(isFile)
+    // Like endsQuietly(): a test that opened no file through fs keeps the descriptors it started with
+    // (its child processes' pipes and its sockets are leak detection's to report); a file always lists.
+    const now =
+      this.#pending ??
+      (isFile || descriptors.opens !== mark.opens ? this.#listed(isFile) : this.#carried(mark))
     this.#pending = undefined
     this.#last = isFile ? undefined : now
     const { fds } = now

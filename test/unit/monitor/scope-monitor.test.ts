@@ -9,7 +9,7 @@ import { resolveOptions } from '../../../src/config/options.js'
 import { childProcessKind, fileHandleKind } from '../../../src/detect/kinds.js'
 import { childUsage } from '../../../src/monitor/children.js'
 import { descriptors, isHeldFile, opened } from '../../../src/monitor/descriptors.js'
-import { procFields, readProc, residentSet } from '../../../src/monitor/proc.js'
+import { procFields, readProc, reapedChildrenCpu, residentSet } from '../../../src/monitor/proc.js'
 import { monitorSettings, type ScopeMark, ScopeMonitor } from '../../../src/monitor/scope-monitor.js'
 import { defaultSettings, newSlot } from '../../../src/scope/state.js'
 
@@ -31,6 +31,11 @@ const busyChild = (ms: number) => {
   return child
 }
 const spin = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+/** Opens `path` as a test does under testkit, whose fs patch counts each open (detection's countOpens). */
+const openCounted = (path: string) => {
+  descriptors.noteOpen()
+  return openSync(path, 'r')
+}
 
 describe.runIf(process.platform === 'linux')('descriptors, watched by a probe', () => {
   test('a file opened and kept shows up as a new descriptor pointing at its path; closing it takes it away', () => {
@@ -107,6 +112,20 @@ describe('children: CPU and memory of running child processes', () => {
     },
   )
 
+  test.runIf(process.platform === 'linux')(
+    "reaped children's CPU, read from this thread's stat, is the process's: what /proc/self/stat says",
+    async () => {
+      const before = reapedChildrenCpu() ?? 0
+      const child = spawn(process.execPath, ['-e', 'const end = Date.now() + 300; while (Date.now() < end);'])
+      await once(child, 'exit')
+
+      const reaped = reapedChildrenCpu() ?? 0
+      const fields = (readProc('/proc/self/stat') ?? '').split(') ')[1]?.split(' ') ?? []
+      expect(reaped - before).toBeGreaterThanOrEqual(250)
+      expect(reaped).toBe((Number(fields[13]) + Number(fields[14])) * 10)
+    },
+  )
+
   test('no children, no figures; a pid that is gone is skipped', async () => {
     expect(await childUsage([])).toEqual({ cpuMs: 0, rss: null })
     const child = spawn(process.execPath, ['-e', ''])
@@ -144,9 +163,10 @@ describe.runIf(process.platform === 'linux')('the scope monitor on a test', () =
   test("a FileHandle left open is leak detection's to report, not a second time as a descriptor", async () => {
     const mark = monitor.begin()
     const slot = newSlot('test', defaultSettings)
+    descriptors.noteOpen()
     const handle = await open(file)
     cleanups.push(() => handle.close())
-    const raw = openSync(file, 'r')
+    const raw = openCounted(file)
     cleanups.push(() => closeSync(raw))
     slot.handles = [{ kind: fileHandleKind as never, target: handle, detail: undefined, stack: undefined }]
 
@@ -164,15 +184,42 @@ describe.runIf(process.platform === 'linux')('the scope monitor on a test', () =
     const nested = {}
     expect(await endPlain(monitor.begin(false, outer), 'a')).toBeUndefined()
     // The nested describe's beforeAll.
-    const fd = openSync(file, 'r')
+    const fd = openCounted(file)
     cleanups.push(() => closeSync(fd))
     expect(await endPlain(monitor.begin(false, nested), 'b')).toBeUndefined()
-    // Within one suite the previous end is the next start: opened in between, it is the next test's.
-    const other = openSync(file, 'r')
+    // Within one suite the previous end is the next start; what the test opens is its own.
+    const mark = monitor.begin(false, nested)
+    const other = openCounted(file)
     cleanups.push(() => closeSync(other))
-    const record = await endPlain(monitor.begin(false, nested), 'c')
+    const record = await endPlain(mark, 'c')
     expect(record?.leaks.map((leak) => leak.message)).toEqual([
       `1 descriptor of ${file} (fd ${other}) opened and still open.`,
+    ])
+  })
+
+  test("a test that opened no file through fs is not listed again: what native code opened is the file's end's to find", async () => {
+    const fileMark = monitor.beginFile()
+    const mark = monitor.begin()
+    // Opened without Node's fs counting it, as a native addon (better-sqlite3) opens its database.
+    const raw = openSync(file, 'r')
+    cleanups.push(() => closeSync(raw))
+    const quick = spawn('true')
+    await once(quick, 'exit')
+
+    const record = await endWithChild(mark, quick, 'opens natively')
+    expect(record?.leaks).toEqual([])
+    expect(record?.metrics?.fds?.after).toBe(record?.metrics?.fds?.before)
+    const fileSlot = newSlot('file', defaultSettings)
+    const fileRecord = await monitor.end(
+      fileMark,
+      fileSlot,
+      undefined,
+      undefined,
+      undefined,
+      performance.now(),
+    )
+    expect(fileRecord?.leaks.map((leak) => leak.message)).toEqual([
+      `1 descriptor of ${file} (fd ${raw}) opened and still open.`,
     ])
   })
 
