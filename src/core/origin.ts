@@ -104,9 +104,14 @@ function parseFrame(line: string): SourceLocation | undefined {
 // From the module's own URL, not a stack: formatting a stack at load costs a test file ~0.7 ms.
 const OWN_ROOT = /^(.*[\\/](?:src|dist)[\\/])/.exec(fileURLToPath(import.meta.url))![1]!
 
+/** Whether a file is this package's own (its dist/, or its src/ when run from source). */
+export function isOwnFile(file: string): boolean {
+  return file.startsWith(OWN_ROOT)
+}
+
 /** Whether a file is the user's own code: not Node internals, not node_modules, not this package. */
 export function isUserFile(file: string): boolean {
-  return isAbsolute(file) && !file.startsWith(OWN_ROOT) && !file.includes(`${sep}node_modules${sep}`)
+  return isAbsolute(file) && !isOwnFile(file) && !file.includes(`${sep}node_modules${sep}`)
 }
 
 /** Whether any frame of a captured stack is in `file`. Cheap: raw frames when it can. */

@@ -1,3 +1,4 @@
+import { isOwnFile } from '../core/origin.js'
 import type { LeakRecord, Severity } from '../report/model.js'
 import { matchesRule, type ScopeSlot } from '../scope/state.js'
 import { descriptors, isHeldFile, opened } from './descriptors.js'
@@ -50,7 +51,9 @@ export function heldFiles(
     // A FileHandle left open is leak detection's to report; a file a test already reported, the test's.
     if (scope.fileHandleFds?.has(fd) || owners.has(fd)) continue
     const target = descriptors.target(fd)
-    if (!isHeldFile(target)) continue
+    // testkit's own files are Node's loader's to close: a worker thread a test terminates at once may
+    // leave the one it was reading (Node hands testkit's --import preload to ES module workers too).
+    if (!isHeldFile(target) || isOwnFile(target)) continue
     owners.set(fd, scope.label ?? '(file scope)')
     byFile.set(target, [...(byFile.get(target) ?? []), fd])
   }

@@ -6,14 +6,19 @@ import { loadRuntime } from './load-runtime.js'
 
 const named = new URL(import.meta.url).searchParams.get('vitest')
 // A process a test forks inherits process.execArgv: without this flag it carries no testkit, so that
-// only the workers Vitest starts with it load testkit. (Node runs no --import preload in worker threads.)
+// only the workers Vitest starts with it load testkit.
 const self = import.meta.url.split('?')[0]
 const ours = process.execArgv.findIndex(
   (arg, i) => arg.split('?')[0] === self && process.execArgv[i - 1] === '--import',
 )
 if (ours > 0) process.execArgv.splice(ours - 1, 2)
 
-if (named !== null) {
+// Node runs --import preloads in worker threads too: a worker thread a test starts inherits the flag
+// from Node's own options, whatever process.execArgv says. testkit goes only into Vitest's worker
+// process. (The runtime loads worker_threads anyway: asking costs nothing more.)
+const { isMainThread } = process.getBuiltinModule('node:worker_threads')
+
+if (named !== null && isMainThread) {
   const vitest = await import(/* @vite-ignore */ named)
   const { runtime, started } = await loadRuntime(import.meta.url)
   runtime.testkitPreload(vitest, started)

@@ -179,6 +179,23 @@ describe.runIf(process.platform === 'linux')('the scope monitor on a test', () =
     expect(record?.metrics?.fds?.after).toBe((record?.metrics?.fds?.before ?? 0) + 2)
   })
 
+  test("a descriptor of testkit's own files is not the test's: Node's loader reads them (its preload, in ES module workers)", async () => {
+    const own = join(import.meta.dirname, '..', '..', '..', 'src', 'index.ts')
+    // A fresh start: the previous test's descriptors were closed after its end, by afterEach.
+    monitor.beginFile()
+    const mark = monitor.begin()
+    const ownFd = openCounted(own)
+    cleanups.push(() => closeSync(ownFd))
+    const userFd = openCounted(file)
+    cleanups.push(() => closeSync(userFd))
+
+    const record = await endPlain(mark, "opens its own and testkit's")
+    expect(record?.leaks.map((leak) => leak.message)).toEqual([
+      `1 descriptor of ${file} (fd ${userFd}) opened and still open.`,
+    ])
+    expect(record?.metrics?.fds?.after).toBe((record?.metrics?.fds?.before ?? 0) + 2)
+  })
+
   test("what opens between two tests of different suites (a nested describe's beforeAll) is not the next test's", async () => {
     const outer = {}
     const nested = {}
