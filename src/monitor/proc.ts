@@ -56,7 +56,7 @@ export function reapedChildrenCpu(): number | undefined {
 }
 
 /**
- * A /proc/self file kept open: a pread of it costs ~1.5 µs, where opening it each time (as readProc()
+ * A /proc file of this process kept open: a pread of it costs ~1.5 µs, where opening it each time (as readProc()
  * and process.memoryUsage.rss() do) costs ~8 µs warm and ~40–150 µs in a fresh test worker. Opened
  * before any scope starts (see ScopeMonitor), so it is part of every scope's baseline, never a held
  * file. `fd`: undefined until opened, null where it cannot be (not Linux, worker threads).
@@ -74,8 +74,8 @@ const keptText = Buffer.alloc(1024)
 let pageSize = 0
 
 /**
- * Opens /proc/self/statm and /proc/thread-self/stat once (Linux, main thread); the first scope's baseline
- * then counts them.
+ * Opens /proc/self/statm and /proc/thread-self/stat once (Linux, main thread); the first scope's
+ * baseline then counts them.
  */
 export function openProcFiles(): void {
   if (statm.fd !== undefined) return
