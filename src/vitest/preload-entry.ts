@@ -16,10 +16,14 @@ if (ours > 0) process.execArgv.splice(ours - 1, 2)
 // Node runs --import preloads in worker threads too: a worker thread a test starts inherits the flag
 // from Node's own options, whatever process.execArgv says. testkit goes only into Vitest's worker
 // process. (The runtime loads worker_threads anyway: asking costs nothing more.)
+const asked = performance.now()
 const { isMainThread } = process.getBuiltinModule('node:worker_threads')
+// Loading worker_threads is testkit's doing (Vitest's forks workers do not): part of what it reports.
+const askingMs = performance.now() - asked
 
 if (named !== null && isMainThread) {
   const vitest = await import(/* @vite-ignore */ named)
   const { runtime, started } = await loadRuntime(import.meta.url)
+  started.at -= askingMs
   runtime.testkitPreload(vitest, started)
 }
