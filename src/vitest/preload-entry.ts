@@ -18,7 +18,8 @@ if (ours > 0) process.execArgv.splice(ours - 1, 2)
 // process. (The runtime loads worker_threads anyway: asking costs nothing more.)
 const asked = performance.now()
 const { isMainThread } = process.getBuiltinModule('node:worker_threads')
-// Loading worker_threads is testkit's doing (Vitest's forks workers do not): part of what it reports.
+// Loading worker_threads is testkit's doing (Vitest's forks workers do not load it): counted as
+// its own.
 const askingMs = performance.now() - asked
 
 if (named !== null && isMainThread) {
