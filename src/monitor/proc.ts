@@ -56,10 +56,11 @@ export function reapedChildrenCpu(): number | undefined {
 }
 
 /**
- * A /proc file of this process kept open: a pread of it costs ~1.5 µs, where opening it each time (as readProc()
- * and process.memoryUsage.rss() do) costs ~8 µs warm and ~40–150 µs in a fresh test worker. Opened
- * before any scope starts (see ScopeMonitor), so it is part of every scope's baseline, never a held
- * file. `fd`: undefined until opened, null where it cannot be (not Linux, worker threads).
+ * A /proc file of this process kept open: a pread of it costs ~1.5 µs, where opening it each time
+ * (as readProc() and process.memoryUsage.rss() do) costs ~8 µs warm and ~40–150 µs in a fresh test
+ * worker. Opened before any scope starts (see ScopeMonitor), so it is part of every scope's
+ * baseline, never a held file. `fd`: undefined until opened, null where it cannot be (not Linux,
+ * worker threads).
  */
 interface KeptFile {
   readonly path: string

@@ -164,6 +164,15 @@ export class ScopeMonitor {
     return this.#figures(fds, opens, true)
   }
 
+  /**
+   * A scope's figures at its end. A test that opened no file through fs keeps the descriptors it
+   * started with (its sockets and its child processes' pipes are leak detection's to report); a file
+   * always lists them.
+   */
+  #atEnd(mark: ScopeMark, isFile: boolean): ScopeMark {
+    return isFile || descriptors.opens !== mark.opens ? this.#listed(isFile) : this.#carried(mark)
+  }
+
   /** Figures now, with the descriptors of `last`: no file was opened through fs since. */
   #carried(last: ScopeMark): ScopeMark {
     return this.#figures(last.fds, last.opens, false)
@@ -218,7 +227,7 @@ export class ScopeMonitor {
    */
   endsQuietly(mark: ScopeMark, start: number): boolean {
     descriptors.beforeOpen = undefined
-    const now = descriptors.opens === mark.opens ? this.#carried(mark) : this.#listed()
+    const now = this.#atEnd(mark, false)
     this.#last = now
     if (now.fds !== mark.fds) {
       this.#pending = now
@@ -243,11 +252,7 @@ export class ScopeMonitor {
   ): Promise<ScopeRecord | undefined> {
     descriptors.beforeOpen = undefined
     const isFile = slot.kind !== 'test'
-    // Like endsQuietly(): a test that opened no file through fs keeps the descriptors it started with
-    // (its child processes' pipes and its sockets are leak detection's to report); a file always lists.
-    const now =
-      this.#pending ??
-      (isFile || descriptors.opens !== mark.opens ? this.#listed(isFile) : this.#carried(mark))
+    const now = this.#pending ?? this.#atEnd(mark, isFile)
     this.#pending = undefined
     this.#last = isFile ? undefined : now
     const { fds } = now
