@@ -3,7 +3,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { install, paired } from './vitest-bench.mjs'
+import { aloneWall, install, paired } from './vitest-bench.mjs'
 
 const FILES = 20
 const TESTS_PER_FILE = 100
@@ -70,7 +70,8 @@ export async function detectBench(rounds = 5) {
         ],
         rounds,
       )
-      rows.push({ suite: suite.name, plain, testkit, async })
+      const alone = aloneWall({ dir: plainDir, args: [] }, { dir: testkitDir, args: [] }, rounds)
+      rows.push({ suite: suite.name, plain, testkit, async, alone })
     }
     return rows
   } finally {
@@ -110,6 +111,16 @@ export function printDetect(rows, rounds) {
         added <= 0 ? 'below plain (preload GC saving)' : `${(asyncAdded / added).toFixed(1)}x`,
       ])
     }
+    // Testkit and plain each alone: the wall time a user sees (the paired ratio understates it).
+    table.push([
+      `${r.suite} (wall, each run alone)`,
+      '',
+      '',
+      '',
+      `${r.alone.ratio.toFixed(3)} [${r.alone.range.map((x) => x.toFixed(2)).join('–')}]`,
+      '–',
+      '–',
+    ])
   }
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((line) => line[i].length)))
   const line = (cells) => cells.map((c, i) => c.padEnd(widths[i])).join('  ')

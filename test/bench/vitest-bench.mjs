@@ -166,6 +166,24 @@ export async function paired(variants, rounds) {
   )
 }
 
+/**
+ * Wall time of `variant` against `base` with each run alone, one right after the other (which goes
+ * first alternates by round), `rounds` times: the median and range of the rounds' ratios. A paired
+ * wall ratio understates a variant that needs more CPU: while both run, it slows its partner down
+ * too, and only its extra work past the partner's end shows. On 2026-12-05 the timers/sockets/processes
+ * suite read 1.024x–1.027x wall paired and 1.036x (1.017x–1.055x, 10 rounds) alone.
+ */
+export function aloneWall(base, variant, rounds) {
+  const ratios = []
+  for (let round = 0; round < rounds; round++) {
+    const [first, second] = round % 2 === 0 ? [base, variant] : [variant, base]
+    const a = runOnce(first.dir, first.args).wallMs
+    const b = runOnce(second.dir, second.args).wallMs
+    ratios.push(round % 2 === 0 ? b / a : a / b)
+  }
+  return { ratio: median(ratios), range: [Math.min(...ratios), Math.max(...ratios)] }
+}
+
 /** Runs each variant against plain, at the same time, `rounds` times, and returns the rows. */
 export async function vitestBench(rounds = 5) {
   const work = mkdtempSync(join(tmpdir(), 'testkit-bench-'))
@@ -198,6 +216,8 @@ export async function vitestBench(rounds = 5) {
         [...dirs, dirs[0]].map((dir) => ({ dir, args: [] })),
         rounds,
       )
+      // Wall time as a user waits for it: testkit and plain each alone (see aloneWall()).
+      const alone = aloneWall({ dir: dirs[0], args: [] }, { dir: dirs[2], args: [] }, rounds)
       const tests = FILES * TESTS_PER_FILE
       // What the reporter says testkit itself cost (its setup and hooks, summed over the files).
       const { summary } = JSON.parse(readFileSync(join(dirs[2], 'report.json'), 'utf8'))
@@ -209,6 +229,7 @@ export async function vitestBench(rounds = 5) {
         unmonitoredCpuRatio: unmonitored.cpuRatio,
         reported: { ms: summary.testkitMs, heap: summary.testkitHeap },
         wallRatio: testkit.wallRatio,
+        alone,
         cpuRatio: testkit.cpuRatio,
         cpuRange: testkit.cpuRange,
         floorCpuRatio: floor.cpuRatio,
@@ -229,6 +250,7 @@ export function printVitest(rows, rounds) {
       '\nRatios: the median of the ratios to the plain run paired with it (range in brackets); times: medians, of runs that shared the machine. CPU = user + system time of Vitest and its workers.' +
       '\n"floor" = a package preloaded in each worker with --import that imports Vitest and extends its runner with a call that does nothing: the least an integration the plugin\'s way (a preload, in the forks pool) costs.' +
       "\n  Below 1 here: Vitest loaded before its worker starts saves V8 one mark-compact GC in each of these short workers (--trace-gc shows it; the profile's GC time drops ~45%), which testkit's preload gets too. \"over floor\" = testkit CPU ratio / floor CPU ratio: the cost of testkit's own work." +
+      '\n"wall alone" = testkit and plain each run alone, one right after the other, the median of the rounds\' ratios: the wall time a user sees. The paired "wall ratio" understates it (a run that needs more CPU slows its partner too).' +
       '\n"plain vs plain" = the plain suite paired with itself: the CPU ratio the method reads for no difference (its noise).' +
       '\n"monitor off" = testkit with monitor: \'off\' (CPU ratio); "testkit says" = the time its reporter shows for its own setup and hooks, against the plain run\'s CPU.',
   )
@@ -237,6 +259,7 @@ export function printVitest(rows, rounds) {
     'plain wall',
     'testkit wall',
     'wall ratio',
+    'wall alone [range]',
     'plain CPU',
     'floor CPU',
     'testkit CPU',
@@ -252,6 +275,7 @@ export function printVitest(rows, rounds) {
     `${r.plain.wallMs.toFixed(0)} ms`,
     `${r.testkit.wallMs.toFixed(0)} ms`,
     r.wallRatio.toFixed(3),
+    `${r.alone.ratio.toFixed(3)} [${r.alone.range.map((x) => x.toFixed(2)).join('–')}]`,
     `${r.plain.cpuMs.toFixed(0)} ms`,
     `${r.floor.cpuMs.toFixed(0)} ms`,
     `${r.testkit.cpuMs.toFixed(0)} ms`,
