@@ -1,4 +1,5 @@
 import type { ResolvedOptions } from '../config/options.js'
+import { stackCost } from '../core/origin.js'
 import type { Handle } from '../detect/handle.js'
 import type { MonitorFinding, ScopeMetrics, ScopeRecord, Severity } from '../report/model.js'
 import type { ScopeSlot } from '../scope/state.js'
@@ -58,6 +59,8 @@ export interface ScopeMark {
   readonly childCpu?: number
   /** Files: bytes of heap testkit's setup added. */
   readonly setupHeap?: number
+  /** Files: stackCost.ms at the start. */
+  readonly stacksMs?: number
 }
 
 /** Taken before a scope's cleanup, which ends its children. */
@@ -96,6 +99,9 @@ export class ScopeMonitor {
   readonly settings: MonitorSettings
   #testsOwnMs = 0
   #testsChildren = 0
+  /** stackCost.ms when the running test began, and the stack time counted in the file's tests so far. */
+  #stacksAtBegin = 0
+  #testsStacksMs = 0
   /** The previous test's end: the next test's start, so that a test takes one sample, not two. */
   #last: ScopeMark | undefined
   /** The suite of the test that took #last: a test of another suite comes after its beforeAll hooks. */
@@ -128,6 +134,7 @@ export class ScopeMonitor {
       this.#last = undefined
       return undefined
     }
+    this.#stacksAtBegin = stackCost.ms
     const last = this.#last
     const sameGroup = this.#lastGroup === group
     this.#lastGroup = group
@@ -193,7 +200,7 @@ export class ScopeMonitor {
     for (const pid of chargedRunning.keys()) if (procCpu(pid) === undefined) chargedRunning.delete(pid)
     // beforeAll hooks run between this and the first test, which then takes its own sample.
     this.#last = undefined
-    const mark = { ...this.#listed(true), childCpu, setupHeap: setup.heap }
+    const mark = { ...this.#listed(true), childCpu, setupHeap: setup.heap, stacksMs: stackCost.ms }
     return { ...mark, ownMs: setup.ms + performance.now() - start }
   }
 
@@ -233,8 +240,15 @@ export class ScopeMonitor {
       this.#pending = now
       return false
     }
-    this.#testsOwnMs += mark.ownMs + performance.now() - start
+    this.#testsOwnMs += mark.ownMs + performance.now() - start + this.#testStacks()
     return true
+  }
+
+  /** The ms of stacks captured since the running test began (once per test, at its end). */
+  #testStacks(): number {
+    const ms = stackCost.ms - this.#stacksAtBegin
+    this.#testsStacksMs += ms
+    return ms
   }
 
   /**
@@ -267,7 +281,9 @@ export class ScopeMonitor {
         : heldFiles(mark.fds, fds, { slot, label, ownsNew, fileHandleFds, severity })
     const started = (before?.started ?? 0) + (isFile ? this.#testsChildren : 0)
     if (!isFile) this.#testsChildren += before?.started ?? 0
-    const own = (end: number) => mark.ownMs + end - cleanupStart - (record?.cleanupMs ?? 0)
+    // What testkit did within the scope: a test's stack captures; a file's outside its tests.
+    const stacks = isFile ? stackCost.ms - (mark.stacksMs ?? 0) - this.#testsStacksMs : this.#testStacks()
+    const own = (end: number) => mark.ownMs + end - cleanupStart - (record?.cleanupMs ?? 0) + stacks
     if (!isFile && record === undefined && held === undefined && started === 0) {
       this.#testsOwnMs += own(performance.now())
       return undefined

@@ -53,7 +53,10 @@ export interface ScopeMetrics {
   childCpuMs: number | null
   /** Largest resident set of those still running at the end (before cleanup), bytes; null if none was. */
   childRss: number | null
-  /** Ms testkit's own hooks took (registered cleanups excluded); a file's includes its setup and its tests'. */
+  /**
+   * Ms testkit's own hooks took (registered cleanups excluded), with the stacks it captured meanwhile to
+   * name where handles and resources were made; a file's includes its setup and its tests'.
+   */
   testkitMs: number
   /** Files only: bytes of heap testkit's setup added (its module and state), measured around its import. */
   testkitHeap?: number

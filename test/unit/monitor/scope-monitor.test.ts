@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, test } from 'vitest'
 import { resolveOptions } from '../../../src/config/options.js'
+import { captureStack, stackCost } from '../../../src/core/origin.js'
 import { childProcessKind, fileHandleKind } from '../../../src/detect/kinds.js'
 import { childUsage } from '../../../src/monitor/children.js'
 import { descriptors, isHeldFile, opened } from '../../../src/monitor/descriptors.js'
@@ -131,6 +132,48 @@ describe('children: CPU and memory of running child processes', () => {
     const child = spawn(process.execPath, ['-e', ''])
     await new Promise((resolve) => child.once('exit', resolve))
     expect(await childUsage([child.pid as number])).toMatchObject({ cpuMs: 0, rss: null })
+  })
+})
+
+describe("testkit's own time in a scope's figures", () => {
+  const monitor = new ScopeMonitor(monitorSettings(resolveOptions({}, {})) as never)
+  const captured = (count: number) => {
+    const start = stackCost.ms
+    for (let i = 0; i < count; i++) captureStack(captured)
+    return stackCost.ms - start
+  }
+
+  test('a test counts the stacks captured while it ran (where its handles were made); its file, those captured outside its tests, once', async () => {
+    const fileMark = monitor.beginFile()
+    const fileOnly = captured(500)
+    const mark = monitor.begin()
+    const inTest = captured(5_000)
+    const record = { resources: 1, cleanupMs: 0, leaks: [], cleanupErrors: [], slowest: [] }
+    const test = await monitor.end(
+      mark,
+      newSlot('test', defaultSettings),
+      record,
+      undefined,
+      'captures',
+      performance.now(),
+    )
+    const file = await monitor.end(
+      fileMark,
+      newSlot('file', defaultSettings),
+      undefined,
+      undefined,
+      undefined,
+      performance.now(),
+    )
+
+    const testMs = test?.metrics?.testkitMs ?? 0
+    const fileMs = file?.metrics?.testkitMs ?? 0
+    expect(inTest).toBeGreaterThan(0)
+    expect(testMs).toBeGreaterThanOrEqual(inTest)
+    // The file's own part: its stacks and its end, not the test's stacks a second time (those are
+    // ~10x the file's own stacks, and its end takes well under a ms).
+    expect(fileMs - testMs).toBeGreaterThanOrEqual(fileOnly)
+    expect(fileMs - testMs).toBeLessThan(fileOnly + inTest)
   })
 })
 
