@@ -5,6 +5,7 @@ import { coreBench, printCore } from './core-bench.mjs'
 import { compareCorpus, printCompare } from './corpus-compare.mjs'
 import { detectBench, printDetect } from './detect-bench.mjs'
 import { monitorBench, printMonitor } from './monitor-bench.mjs'
+import { printTargets } from './targets.mjs'
 import { printVitest, vitestBench } from './vitest-bench.mjs'
 
 // Retained-heap figures need a real GC: re-run under --expose-gc when it is missing.
@@ -14,8 +15,12 @@ if (typeof global.gc !== 'function') {
 }
 
 printCore(await coreBench())
-printMonitor(await monitorBench())
+const monitor = await monitorBench()
+printMonitor(monitor)
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5)
-printVitest(await vitestBench(rounds), rounds)
-printDetect(await detectBench(rounds), rounds)
+const vitest = await vitestBench(rounds)
+printVitest(vitest, rounds)
+const detect = await detectBench(rounds)
+printDetect(detect, rounds)
 printCompare(compareCorpus())
+printTargets({ vitest, detect, monitor })
