@@ -200,6 +200,7 @@ export class ScopeMonitor {
     for (const pid of chargedRunning.keys()) if (procCpu(pid) === undefined) chargedRunning.delete(pid)
     // beforeAll hooks run between this and the first test, which then takes its own sample.
     this.#last = undefined
+    this.#testsStacksMs = 0
     const mark = { ...this.#listed(true), childCpu, setupHeap: setup.heap, stacksMs: stackCost.ms }
     return { ...mark, ownMs: setup.ms + performance.now() - start }
   }
