@@ -3,7 +3,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { aloneWall, install, paired } from './vitest-bench.mjs'
+import { aloneWall, install, paired, rangeText } from './vitest-bench.mjs'
 
 const FILES = 20
 const TESTS_PER_FILE = 100
@@ -104,8 +104,7 @@ export function printDetect(rows, rounds) {
         `${r.plain[measure].toFixed(0)} ms`,
         `${r.testkit[measure].toFixed(0)} ms`,
         `${r.async[measure].toFixed(0)} ms`,
-        r.testkit[ratio].toFixed(3) +
-          (measure === 'cpuMs' ? ` [${r.testkit.cpuRange.map((x) => x.toFixed(2)).join('–')}]` : ''),
+        r.testkit[ratio].toFixed(3) + (measure === 'cpuMs' ? ` ${rangeText(r.testkit.cpuRange)}` : ''),
         r.async[ratio].toFixed(3),
         // Below plain: testkit's preload saves the workers a GC (see the Vitest overhead table's floor).
         added <= 0 ? 'below plain (preload GC saving)' : `${(asyncAdded / added).toFixed(1)}x`,
@@ -117,7 +116,7 @@ export function printDetect(rows, rounds) {
       '',
       '',
       '',
-      `${r.alone.ratio.toFixed(3)} [${r.alone.range.map((x) => x.toFixed(2)).join('–')}]`,
+      `${r.alone.ratio.toFixed(3)} ${rangeText(r.alone.range)}`,
       '–',
       '–',
     ])

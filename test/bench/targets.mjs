@@ -1,18 +1,20 @@
 // The issues' targets, checked against the figures of this bench run: one line each, met or not.
 
+const verdict = (met) => (met ? 'met    ' : 'NOT MET')
+
 /** One target: `under` is strict (the issues' "under"), otherwise "at most". */
 function check(name, value, limit, { under = false, unit = '' } = {}) {
   const met = under ? value < limit : value <= limit
   const shown = unit ? `${value.toFixed(1)} ${unit}` : `${value.toFixed(3)}x`
-  return `${met ? 'met    ' : 'NOT MET'}  ${name}: ${shown} (target ${under ? '<' : '<='} ${limit}${unit ? ` ${unit}` : 'x'})`
+  return `${verdict(met)}  ${name}: ${shown} (target ${under ? '<' : '<='} ${limit}${unit ? ` ${unit}` : 'x'})`
 }
 
 /** "At least 10x less added time than --detectAsyncLeaks", from two ratios to plain. */
 function tenTimes(name, testkitRatio, asyncRatio) {
   const added = testkitRatio - 1
-  if (added <= 0) return `met      ${name}: testkit adds none`
+  if (added <= 0) return `${verdict(true)}  ${name}: testkit adds none`
   const times = (asyncRatio - 1) / added
-  return `${times >= 10 ? 'met    ' : 'NOT MET'}  ${name}: ${times.toFixed(1)}x less (target >= 10x)`
+  return `${verdict(times >= 10)}  ${name}: ${times.toFixed(1)}x less (target >= 10x)`
 }
 
 /** Prints each target beside the figure that decides it. */

@@ -124,6 +124,9 @@ function runAsync({ dir, args = [] }) {
 
 export const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
 
+/** A range of ratios as the tables print it: `[0.98–1.03]`. */
+export const rangeText = (range) => `[${range.map((x) => x.toFixed(2)).join('–')}]`
+
 /**
  * Runs every variant at the same time as a run of the first (the baseline), `rounds` times each,
  * after one warm-up run of each alone; which of a pair starts first alternates by round. Two runs
@@ -275,11 +278,11 @@ export function printVitest(rows, rounds) {
     `${r.plain.wallMs.toFixed(0)} ms`,
     `${r.testkit.wallMs.toFixed(0)} ms`,
     r.wallRatio.toFixed(3),
-    `${r.alone.ratio.toFixed(3)} [${r.alone.range.map((x) => x.toFixed(2)).join('–')}]`,
+    `${r.alone.ratio.toFixed(3)} ${rangeText(r.alone.range)}`,
     `${r.plain.cpuMs.toFixed(0)} ms`,
     `${r.floor.cpuMs.toFixed(0)} ms`,
     `${r.testkit.cpuMs.toFixed(0)} ms`,
-    `${r.cpuRatio.toFixed(3)} [${r.cpuRange.map((x) => x.toFixed(2)).join('–')}] (${r.floorCpuRatio.toFixed(3)})`,
+    `${r.cpuRatio.toFixed(3)} ${rangeText(r.cpuRange)} (${r.floorCpuRatio.toFixed(3)})`,
     (r.cpuRatio / r.floorCpuRatio).toFixed(3),
     r.unmonitoredCpuRatio.toFixed(3),
     r.againCpuRatio.toFixed(3),
