@@ -99,7 +99,10 @@ export class ScopeMonitor {
   readonly settings: MonitorSettings
   #testsOwnMs = 0
   #testsChildren = 0
-  /** stackCost.ms when the running test began, and the stack time counted in the file's tests so far. */
+  /**
+   * stackCost.ms when the running test began, and the stack time counted in the file's tests so far
+   * (a monitor serves one file: setup makes one per file, like the sums above).
+   */
   #stacksAtBegin = 0
   #testsStacksMs = 0
   /** The previous test's end: the next test's start, so that a test takes one sample, not two. */
@@ -200,7 +203,6 @@ export class ScopeMonitor {
     for (const pid of chargedRunning.keys()) if (procCpu(pid) === undefined) chargedRunning.delete(pid)
     // beforeAll hooks run between this and the first test, which then takes its own sample.
     this.#last = undefined
-    this.#testsStacksMs = 0
     const mark = { ...this.#listed(true), childCpu, setupHeap: setup.heap, stacksMs: stackCost.ms }
     return { ...mark, ownMs: setup.ms + performance.now() - start }
   }

@@ -32,6 +32,9 @@ const busyChild = (ms: number) => {
   return child
 }
 const spin = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+/** Ends a file's scope that registered nothing. */
+const endFile = (monitor: ScopeMonitor, mark: ScopeMark) =>
+  monitor.end(mark, newSlot('file', defaultSettings), undefined, undefined, undefined, performance.now())
 /** Opens `path` as a test does under testkit, whose fs patch counts each open (detection's countOpens). */
 const openCounted = (path: string) => {
   descriptors.noteOpen()
@@ -157,14 +160,7 @@ describe("testkit's own time in a scope's figures", () => {
       'captures',
       performance.now(),
     )
-    const file = await monitor.end(
-      fileMark,
-      newSlot('file', defaultSettings),
-      undefined,
-      undefined,
-      undefined,
-      performance.now(),
-    )
+    const file = await endFile(monitor, fileMark)
 
     const testMs = test?.metrics?.testkitMs ?? 0
     const fileMs = file?.metrics?.testkitMs ?? 0
@@ -269,15 +265,7 @@ describe.runIf(process.platform === 'linux')('the scope monitor on a test', () =
     const record = await endWithChild(mark, quick, 'opens natively')
     expect(record?.leaks).toEqual([])
     expect(record?.metrics?.fds?.after).toBe(record?.metrics?.fds?.before)
-    const fileSlot = newSlot('file', defaultSettings)
-    const fileRecord = await monitor.end(
-      fileMark,
-      fileSlot,
-      undefined,
-      undefined,
-      undefined,
-      performance.now(),
-    )
+    const fileRecord = await endFile(monitor, fileMark)
     expect(fileRecord?.leaks.map((leak) => leak.message)).toEqual([
       `1 descriptor of ${file} (fd ${raw}) opened and still open.`,
     ])
