@@ -4,7 +4,7 @@ import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs
 import { open } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, describe, expect, test } from 'vitest'
+import { afterAll, afterEach, describe, expect, test } from 'vitest'
 import { resolveOptions } from '../../../src/config/options.js'
 import { captureStack, stackCost } from '../../../src/core/origin.js'
 import { childProcessKind, fileHandleKind } from '../../../src/detect/kinds.js'
@@ -21,7 +21,8 @@ const cleanups: Array<() => unknown> = []
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
-process.on('exit', () => rmSync(dir, { recursive: true, force: true }))
+// Not process.on('exit'): Vitest may end a worker without it, and the directory stayed behind.
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 const busyChild = (ms: number) => {
   const child = spawn(process.execPath, [
