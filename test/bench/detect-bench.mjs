@@ -12,7 +12,7 @@ const trivialTest = (i) => `test('t${i}', () => { expect(${i}).toBe(${i}) })`
 
 // Each test creates and cleans what the detector follows: timers and a socket; every tenth test
 // also starts a child process and waits for it.
-const heavyHeader = `
+export const heavyHeader = `
 import net from 'node:net'
 import { spawn } from 'node:child_process'
 let port = 0
@@ -20,7 +20,7 @@ const server = net.createServer((socket) => socket.end())
 beforeAll(() => new Promise((resolve) => server.listen(0, '127.0.0.1', () => { port = server.address().port; resolve() })))
 afterAll(() => new Promise((resolve) => server.close(resolve)))
 `
-const heavyTest = (i) => `test('t${i}', async () => {
+export const heavyTest = (i) => `test('t${i}', async () => {
   for (let t = 0; t < 5; t++) clearTimeout(setTimeout(() => {}, 10_000))
   await new Promise((resolve) => setTimeout(resolve, 0))
   const socket = net.connect(port, '127.0.0.1')
@@ -28,10 +28,11 @@ const heavyTest = (i) => `test('t${i}', async () => {
   ${i % 10 === 0 ? "await new Promise((resolve) => spawn('true').once('exit', resolve))" : ''}
 })`
 
-function project(dir, { withTestkit, body, header = '' }) {
+/** Writes one project of the generated suite; `options`: more testkit options, as source text. */
+export function project(dir, { withTestkit, body, header = '', options = '' }) {
   mkdirSync(dir, { recursive: true })
   const config = withTestkit
-    ? `import { testkit } from '@orchestr8/testkit/vitest'\nexport default { plugins: [testkit({ report: false })] }\n`
+    ? `import { testkit } from '@orchestr8/testkit/vitest'\nexport default { plugins: [testkit({ report: false${options} })] }\n`
     : 'export default {}\n'
   writeFileSync(join(dir, 'vitest.config.mjs'), config)
   for (let f = 0; f < FILES; f++) {
