@@ -1,15 +1,15 @@
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { defineConfig, type Options } from 'tsup'
 
 /**
- * The CommonJS setup entry (dist/setup.js, the ES module, is built from src/vitest/setup-entry.ts):
- * the same steps, for a runner that requires setup files. See setup-entry.ts.
+ * The CommonJS setup entry (dist/setup.js, the ES module, is built from setup/setup.ts):
+ * the same steps, for a runner that requires setup files. See setup/setup.ts.
  */
 function writeSetupEntries(): void {
   writeFileSync(
     'dist/setup.cjs',
     [
-      '// The CommonJS twin of dist/setup.js (src/vitest/setup-entry.ts).',
+      '// The CommonJS twin of dist/setup.js (setup/setup.ts).',
       "const started = { at: performance.now(), heap: require('node:v8').getHeapStatistics().used_heap_size }",
       "const loaded = require('./runtime-loader.cjs').loadWithCodeCache(require.resolve('./setup-runtime.cjs'))",
       "loaded.exports.installVitestScopes(require('vitest'), { ...started, afterFile: loaded.saveCache })",
@@ -20,9 +20,24 @@ function writeSetupEntries(): void {
   writeFileSync('dist/setup.d.cts', 'export {}\n')
 }
 
+/**
+ * With shared chunks, cjsInterop sets `module.exports` to a default-only entry's export and then
+ * appends `module.exports = exports.default`, which is undefined there: require() of the reporter
+ * and the global setup returned undefined. The appended line goes.
+ */
+function keepCommonJsDefaults(): void {
+  for (const file of ['dist/reporter.cjs', 'dist/global-setup.cjs']) {
+    const text = readFileSync(file, 'utf8')
+    const appended = /\nmodule\.exports = exports\.default;\n(\/\/# sourceMappingURL=\S+)?$/
+    if (!/^module\.exports = (?!exports\.default;)\w/m.test(text) || !appended.test(text)) continue
+    writeFileSync(file, text.replace(appended, '\n'))
+  }
+}
+
 const common: Options = {
   format: ['esm', 'cjs'],
-  dts: true,
+  // Members marked @internal (a manager's exit hook, the reporter's brand) stay out of the types.
+  dts: { compilerOptions: { stripInternal: true } },
   target: 'node20',
   platform: 'node',
   sourcemap: true,
@@ -43,6 +58,7 @@ export default defineConfig([
       reporter: 'setup/reporter.ts',
     },
     splitting: true,
+    onSuccess: async () => keepCommonJsDefaults(),
   },
   {
     ...common,
@@ -68,7 +84,7 @@ export default defineConfig([
     // each one ES module that imports only Vitest. Without a source map, which Vite would otherwise
     // read and merge with its own when it transforms the setup file.
     entry: {
-      setup: 'src/vitest/setup-entry.ts',
+      setup: 'setup/setup.ts',
       runner: 'src/vitest/runner-entry.ts',
       preload: 'src/vitest/preload-entry.ts',
     },

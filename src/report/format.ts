@@ -54,6 +54,7 @@ export class TestkitScopeError extends TestkitError {
   /** Everything the scope recorded. */
   readonly record: ScopeRecord
 
+  /** @internal Made by testkit's adapters; match on `code` and read `record`. */
   constructor(record: ScopeRecord, root?: string, by?: string) {
     super('ERR_SCOPE_FAILED', scopeFailureMessage(record, root, by))
     this.record = record

@@ -1,5 +1,5 @@
 // Loads the runtime (setup.ts, built as dist/setup-runtime.cjs) for the two entries Vitest imports in
-// a test worker, the runner (runner-entry.ts) and the setup file (setup-entry.ts): with V8's code
+// a test worker, the runner (runner-entry.ts) and the setup file (setup/setup.ts): with V8's code
 // cache in Node's main realm, through Vitest's loader in a vm pool's context.
 import { inMainRealm } from './realm.js'
 import { loadWithCodeCache } from './runtime-loader.js'
