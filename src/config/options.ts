@@ -21,7 +21,10 @@ export interface IgnoreRule {
   stack?: string | RegExp
 }
 
-/** Options of `testkit()` and of the setup file; each has an environment variable that wins over it. */
+/**
+ * Options of `testkit()` (and of the reporter named by path, for its report); each has an environment
+ * variable that wins over it, which is how the setup files named by path take them.
+ */
 export interface TestkitOptions {
   /** `TESTKIT_LEAKS`. Default 'fail'. */
   leaks?: LeakPolicy
@@ -90,6 +93,24 @@ export interface ResolvedOptions {
 }
 
 const policies: readonly LeakPolicy[] = ['fail', 'warn', 'off']
+// Every key of TestkitOptions (the type makes a missing or extra name a compile error).
+const optionKeys: Record<keyof TestkitOptions, true> = {
+  leaks: true,
+  cleanupTimeout: true,
+  cleanupBudget: true,
+  report: true,
+  ignore: true,
+  autoClean: true,
+  leakSettle: true,
+  baseline: true,
+  monitor: true,
+  heapGrowth: true,
+  slowCleanup: true,
+  childCpu: true,
+  nearLimit: true,
+  limits: true,
+}
+const optionNames = new Set(Object.keys(optionKeys))
 const categories = new Set<string>(Object.values(ResourceCategory))
 
 function invalid(option: string, value: unknown, expected: string): never {
@@ -184,22 +205,29 @@ export function resolveOptions(
   env: NodeJS.ProcessEnv = process.env,
 ): ResolvedOptions {
   if (options === null || typeof options !== 'object') invalid('options', options, 'an object')
-  const leaks = policy('leaks', 'TESTKIT_LEAKS', env, options.leaks)
-  const report = env.TESTKIT_REPORT ?? options.report ?? '.testkit/report.json'
-  if (report !== false && (typeof report !== 'string' || report === '')) {
-    invalid('report', report, 'a file path or false')
-  }
-  const autoClean = env.TESTKIT_AUTO_CLEAN ?? options.autoClean ?? true
-  if (![true, false, 'true', 'false', '1', '0'].includes(autoClean as never)) {
-    invalid(
-      env.TESTKIT_AUTO_CLEAN ? 'autoClean (from TESTKIT_AUTO_CLEAN)' : 'autoClean',
-      autoClean,
-      'true or false',
+  // A misspelt option would otherwise be dropped in silence, and its default used.
+  const unknown = Object.keys(options).find((key) => !optionNames.has(key))
+  if (unknown !== undefined) {
+    throw new InvalidArgumentError(
+      `testkit has no option "${unknown}"; the options are ${[...optionNames].join(', ')}.`,
     )
   }
-  const baseline = env.TESTKIT_BASELINE ?? options.baseline ?? 'testkit-baseline.json'
+  const leaks = policy('leaks', 'TESTKIT_LEAKS', env, options.leaks)
+  // An empty variable counts as unset, as for every other option.
+  const reportFrom = fromEnvOr('report', 'TESTKIT_REPORT', env, options.report)
+  const report = reportFrom.raw ?? '.testkit/report.json'
+  if (report !== false && (typeof report !== 'string' || report === '')) {
+    invalid(reportFrom.name, report, 'a file path or false')
+  }
+  const autoCleanFrom = fromEnvOr('autoClean', 'TESTKIT_AUTO_CLEAN', env, options.autoClean)
+  const autoClean = autoCleanFrom.raw ?? true
+  if (![true, false, 'true', 'false', '1', '0'].includes(autoClean as never)) {
+    invalid(autoCleanFrom.name, autoClean, 'true or false')
+  }
+  const baselineFrom = fromEnvOr('baseline', 'TESTKIT_BASELINE', env, options.baseline)
+  const baseline = baselineFrom.raw ?? 'testkit-baseline.json'
   if (baseline !== false && (typeof baseline !== 'string' || baseline === '')) {
-    invalid('baseline', baseline, 'a file path or false')
+    invalid(baselineFrom.name, baseline, 'a file path or false')
   }
   const update = env.TESTKIT_UPDATE_BASELINE
   if (update !== undefined && !['1', '0', 'true', 'false', ''].includes(update)) {
@@ -248,7 +276,7 @@ function categoryLimits(env: NodeJS.ProcessEnv, fromOptions: unknown): ResolvedO
     }
   }
   if (limits === undefined) return undefined
-  validateLimits(limits)
+  validateLimits(limits, text ? ' (from TESTKIT_LIMITS)' : '')
   return limits as ResolvedOptions['limits']
 }
 

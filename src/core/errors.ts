@@ -11,6 +11,9 @@ export type TestkitErrorCode =
   | 'ERR_SCOPE_FAILED'
   | 'ERR_HEAP_GROWTH'
   | 'ERR_RESOURCE_LIMIT'
+  | 'ERR_PROCESS_SURVIVED'
+  | 'ERR_TEMP_OUTSIDE_ROOT'
+  | 'ERR_UNSUPPORTED_VITEST'
 
 /** Base class of this package's errors; `code` is stable across versions. */
 export class TestkitError extends Error {

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, ResourceLimitError } from './errors.js'
+import { describe, InvalidArgumentError, ResourceLimitError } from './errors.js'
 import { realTimers } from './timers.js'
 import { type CategoryLimit, ResourceCategory } from './types.js'
 
@@ -35,26 +35,32 @@ export function sharedLimits(limits: Partial<Record<Category, CategoryLimit>>): 
   return shared
 }
 
-/** Checks the `limits` option of a ResourceManager; throws an InvalidArgumentError naming the bad entry. */
-export function validateLimits(limits: unknown): void {
+/**
+ * Checks the `limits` option of a ResourceManager; throws an InvalidArgumentError naming the bad entry.
+ * `from`: where the value came from, for the messages, e.g. " (from TESTKIT_LIMITS)".
+ */
+export function validateLimits(limits: unknown, from = ''): void {
   if (limits === null || typeof limits !== 'object') {
     throw new InvalidArgumentError(
-      `Option limits must be an object of { soft?, hard? } per category, got ${String(limits)}.`,
+      `Option limits${from} must be an object of { soft?, hard? } per category, got ${describe(limits)}.`,
     )
   }
   for (const [category, limit] of Object.entries(limits)) {
     if (!categories.has(category)) {
-      throw new InvalidArgumentError(`Option limits has an unknown category "${category}".`)
+      const known = [...categories].map((known) => `'${known}'`).join(', ')
+      throw new InvalidArgumentError(
+        `Option limits${from} has an unknown category "${category}"; expected one of ${known}.`,
+      )
     }
     const { soft, hard } = (limit ?? {}) as CategoryLimit
     if ((soft !== undefined && !isCount(soft)) || (hard !== undefined && !isCount(hard))) {
       throw new InvalidArgumentError(
-        `Option limits.${category} must hold whole numbers above 0, got ${JSON.stringify(limit)}.`,
+        `Option limits.${category}${from} must hold whole numbers above 0, got ${describe(limit)}.`,
       )
     }
     if (soft !== undefined && hard !== undefined && soft > hard) {
       throw new InvalidArgumentError(
-        `Option limits.${category}: soft (${soft}) must not be above hard (${hard}).`,
+        `Option limits.${category}${from}: soft (${soft}) must not be above hard (${hard}).`,
       )
     }
   }

@@ -2,6 +2,7 @@ import { type Entry, EntryState } from './entry.js'
 import {
   DependencyCycleError,
   DuplicateResourceError,
+  describe,
   InvalidArgumentError,
   ResourceCleanupError,
 } from './errors.js'
@@ -26,6 +27,7 @@ import {
   assertCategory,
   assertFunction,
   assertId,
+  assertOptions,
   assertPositiveInteger,
   assertPositiveNumber,
   type ValidDefinition,
@@ -91,13 +93,13 @@ export class ResourceManager {
   registerBatch(resources: ResourceDefinition[]): void {
     if (!Array.isArray(resources)) {
       throw new InvalidArgumentError(
-        `registerBatch() takes an array of resource definitions, got ${typeof resources}.`,
+        `registerBatch() takes an array of resource definitions, got ${describe(resources)}.`,
       )
     }
     const definitions = resources.map((resource, index) => {
       if (resource === null || typeof resource !== 'object') {
         throw new InvalidArgumentError(
-          `Resource definition at index ${index} must be an object, got ${resource}.`,
+          `Resource definition at index ${index} must be an object, got ${describe(resource)}.`,
         )
       }
       return validateDefinition(resource.id, resource.cleanup, resource)
@@ -146,7 +148,7 @@ export class ResourceManager {
   /** Cleans the given resources, and first whatever depends on them. Unknown ids are ignored. */
   cleanupBatch(ids: string[], options?: CleanupOptions): Promise<CleanupResult> {
     if (!Array.isArray(ids))
-      throw new InvalidArgumentError(`cleanupBatch() takes an array of ids, got ${typeof ids}.`)
+      throw new InvalidArgumentError(`cleanupBatch() takes an array of ids, got ${describe(ids)}.`)
     for (const id of ids) assertId(id)
     return this.#runPass(options, false, (claim) => {
       for (const id of ids) {
@@ -319,6 +321,7 @@ export class ResourceManager {
     isFull: boolean,
     select: (claim: (entry: Entry) => void) => void,
   ): Promise<CleanupResult> {
+    assertOptions('Cleanup options', options)
     if (options !== undefined) {
       if (options.timeout !== undefined) assertPositiveNumber('Cleanup timeout', options.timeout)
       if (options.concurrency !== undefined) assertPositiveInteger('Cleanup concurrency', options.concurrency)

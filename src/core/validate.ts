@@ -47,6 +47,11 @@ export function assertPositiveInteger(what: string, value: unknown): asserts val
     fail(what, value, 'a positive integer')
 }
 
+/** Options of a call: undefined, or an object (null, a string or a number is named in the error). */
+export function assertOptions(what: string, value: unknown): void {
+  if (value !== undefined && (value === null || typeof value !== 'object')) fail(what, value, 'an object')
+}
+
 function stringList(what: string, value: unknown): string[] {
   if (!Array.isArray(value) || value.some((item) => typeof item !== 'string' || item === '')) {
     fail(what, value, 'an array of non-empty strings')

@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events'
-import { InvalidArgumentError } from '../core/errors.js'
+import { describe, InvalidArgumentError } from '../core/errors.js'
 import { ResourceCategory, ResourcePriority } from '../core/types.js'
 import { assertFunction } from '../core/validate.js'
 import { type Tracked, track } from './track.js'
@@ -38,7 +38,9 @@ export function useEventListener(
     remove = () => target.removeEventListener(type, listener as (event: Event) => void, options)
   } else {
     throw new InvalidArgumentError(
-      'useEventListener() target must be an EventEmitter or an EventTarget (with a string event type).',
+      `useEventListener() target must be an EventEmitter, or an EventTarget with a string event type; got ${
+        isEventTarget(target) ? `an EventTarget and the event type ${describe(type)}` : describe(target)
+      }.`,
     )
   }
   const name = target === process ? 'process' : (target.constructor?.name ?? 'target')

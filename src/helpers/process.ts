@@ -1,7 +1,7 @@
 import type { ChildProcess, SpawnOptions } from 'node:child_process'
-import { describe, InvalidArgumentError } from '../core/errors.js'
+import { describe, InvalidArgumentError, TestkitError } from '../core/errors.js'
 import { ResourceCategory, ResourcePriority } from '../core/types.js'
-import { assertPositiveNumber } from '../core/validate.js'
+import { assertOptions, assertPositiveNumber } from '../core/validate.js'
 import {
   frozenTree,
   isSameAlive,
@@ -35,6 +35,7 @@ export interface TrackedProcess extends Tracked {
 export interface UseProcessOptions extends SpawnOptions {
   /** Milliseconds between SIGTERM and SIGKILL. Default 2,000. */
   graceMs?: number
+  /** Names the process in cleanup errors and reports; default its pid and command line. */
   description?: string
 }
 
@@ -89,7 +90,10 @@ async function stopTree(
   if (await waitUntil(isAllGone, graceMs)) return
   signalAll('SIGKILL')
   if (!(await waitUntil(isAllGone, 5_000))) {
-    throw new Error(`Process ${pid} (or a descendant) is still running after SIGKILL.`)
+    throw new TestkitError(
+      'ERR_PROCESS_SURVIVED',
+      `Process ${pid} (or a descendant) is still running after SIGKILL.`,
+    )
   }
   await exited
 }
@@ -125,6 +129,7 @@ export function useProcess(
   if (!Array.isArray(args) || args.some((arg) => typeof arg !== 'string')) {
     throw new InvalidArgumentError(`useProcess() args must be an array of strings, got ${describe(args)}.`)
   }
+  assertOptions('useProcess() options', options)
   const { graceMs = 2_000, description, ...spawnOptions } = options
   assertPositiveNumber('useProcess() graceMs', graceMs)
   // Its own process group (not on Windows), so that orphans it leaves can still be found.

@@ -1,5 +1,6 @@
 import type { Server as HttpServer } from 'node:http'
 import type { AddressInfo, Server, Socket } from 'node:net'
+import { describe, InvalidArgumentError } from '../core/errors.js'
 import { ResourceCategory, ResourcePriority } from '../core/types.js'
 import { type Tracked, track } from './track.js'
 
@@ -18,6 +19,7 @@ export interface UseServerOptions {
   host?: string
   /** Default 0: a free port chosen by the system. */
   port?: number
+  /** Names the server in cleanup errors and reports; default `server <its url>`. */
   description?: string
 }
 
@@ -51,6 +53,15 @@ function closeServer(server: Server, sockets: Set<Socket>): Promise<void> {
   return closed
 }
 
+const isServer = (value: unknown): value is Server => {
+  const server = value as Partial<Server> | null | undefined
+  return (
+    typeof server?.listen === 'function' &&
+    typeof server.close === 'function' &&
+    typeof server.on === 'function'
+  )
+}
+
 /**
  * Starts (or adopts) a server for the current test: it listens on 127.0.0.1 and a free port unless
  * told otherwise, and when the test ends it stops accepting, destroys its open connections and
@@ -61,6 +72,12 @@ export async function useServer<S extends Server>(
   options: UseServerOptions = {},
 ): Promise<TrackedServer<S>> {
   const server = typeof serverOrFactory === 'function' ? await serverOrFactory() : serverOrFactory
+  if (!isServer(server)) {
+    const what = typeof serverOrFactory === 'function' ? 'a factory that returned ' : ''
+    throw new InvalidArgumentError(
+      `useServer() takes a server (net, http, https, http2) or a factory of one, got ${what}${describe(server)}.`,
+    )
+  }
   const sockets = new Set<Socket>()
   // Connections made before tracking started cannot be seen; an adopted server should be fresh.
   const onConnection = (socket: Socket) => {

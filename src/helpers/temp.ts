@@ -1,4 +1,5 @@
 import { sep } from 'node:path'
+import { describe, InvalidArgumentError, TestkitError } from '../core/errors.js'
 import { ResourceCategory, ResourcePriority } from '../core/types.js'
 import { type Tracked, track } from './track.js'
 
@@ -34,7 +35,10 @@ async function removeInside(path: string, root: string): Promise<void> {
   if (stat.isSymbolicLink()) return unlink(path)
   const real = await realpath(path)
   if (!real.startsWith(root + sep)) {
-    throw new Error(`Refusing to remove ${path}: it resolves to ${real}, outside the temp root ${root}.`)
+    throw new TestkitError(
+      'ERR_TEMP_OUTSIDE_ROOT',
+      `Refusing to remove ${path}: it resolves to ${real}, outside the temp root ${root}.`,
+    )
   }
   // rm() removes links it meets inside the tree as links; it does not follow them.
   await rm(real, { recursive: true, force: true })
@@ -58,8 +62,21 @@ function trackTempPath(kind: 'dir' | 'file', path: string, root: string): TempDi
   }
 }
 
+function checkTempOptions(helper: string, options: unknown): asserts options is TempOptions {
+  if (options === null || typeof options !== 'object') {
+    throw new InvalidArgumentError(`${helper}() options must be an object, got ${describe(options)}.`)
+  }
+  for (const key of ['prefix', 'postfix'] as const) {
+    const value = (options as Record<string, unknown>)[key]
+    if (value !== undefined && typeof value !== 'string') {
+      throw new InvalidArgumentError(`${helper}() option "${key}" must be a string, got ${describe(value)}.`)
+    }
+  }
+}
+
 /** Creates a temporary directory for this test; it is removed recursively when the test ends. */
 export async function useTempDir(options: TempOptions = {}): Promise<TempDir> {
+  checkTempOptions('useTempDir', options)
   const root = await realTempRoot()
   // Loaded on first use: a test file that makes no temp path does not pay for tmp-promise.
   const { dir } = await import('tmp-promise')
@@ -69,6 +86,7 @@ export async function useTempDir(options: TempOptions = {}): Promise<TempDir> {
 
 /** Creates an empty temporary file for this test; it is removed when the test ends. */
 export async function useTempFile(options: TempOptions = {}): Promise<TempFile> {
+  checkTempOptions('useTempFile', options)
   const root = await realTempRoot()
   const { file } = await import('tmp-promise')
   const created = await file({

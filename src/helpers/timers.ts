@@ -1,6 +1,16 @@
+import { describe, InvalidArgumentError } from '../core/errors.js'
 import { ResourceCategory, ResourcePriority } from '../core/types.js'
 import { assertFunction } from '../core/validate.js'
 import { type Tracked, track } from './track.js'
+
+/** Node would take a bad delay as 1 ms (with a warning): a mistake to name instead. */
+function assertDelay(helper: string, ms: unknown): void {
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
+    throw new InvalidArgumentError(
+      `${helper}() ms must be a number of milliseconds >= 0, got ${describe(ms)}.`,
+    )
+  }
+}
 
 /** A timer cleared when the test ends (or when it has fired, for a timeout). */
 export interface TrackedTimer extends Tracked {
@@ -13,6 +23,7 @@ export interface TrackedTimer extends Tracked {
  */
 export function useTimeout(callback: () => void, ms: number): TrackedTimer {
   assertFunction('useTimeout() callback', callback)
+  assertDelay('useTimeout', ms)
   let tracked: Tracked | undefined
   const clear = globalThis.clearTimeout
   const timer = globalThis.setTimeout(() => {
@@ -31,6 +42,7 @@ export function useTimeout(callback: () => void, ms: number): TrackedTimer {
 /** `setInterval` tracked by the current test: cleared when the test ends. */
 export function useInterval(callback: () => void, ms: number): TrackedTimer {
   assertFunction('useInterval() callback', callback)
+  assertDelay('useInterval', ms)
   const clear = globalThis.clearInterval
   const timer = globalThis.setInterval(callback, ms)
   return {

@@ -1,4 +1,5 @@
 import type { Worker, WorkerOptions } from 'node:worker_threads'
+import { describe, InvalidArgumentError } from '../core/errors.js'
 import { ResourceCategory, ResourcePriority } from '../core/types.js'
 import { type Tracked, track } from './track.js'
 
@@ -12,6 +13,9 @@ export interface TrackedWorker extends Tracked {
 
 /** Starts a worker thread for the current test; it is terminated when the test ends. */
 export function useWorker(filename: string | URL, options?: WorkerOptions): TrackedWorker {
+  if (typeof filename !== 'string' && !(filename instanceof URL)) {
+    throw new InvalidArgumentError(`useWorker() filename must be a path or a URL, got ${describe(filename)}.`)
+  }
   // Loaded here: most test files import the helpers without starting a worker (~1.5 ms saved per file).
   const threads: typeof import('node:worker_threads') = createRequire(import.meta.url)('node:worker_threads')
   const worker = new threads.Worker(filename, options)

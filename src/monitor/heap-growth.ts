@@ -1,4 +1,5 @@
-import { InvalidArgumentError, TestkitError } from '../core/errors.js'
+import { describe, InvalidArgumentError, TestkitError } from '../core/errors.js'
+import { assertOptions } from '../core/validate.js'
 import { collector } from './gc.js'
 
 // Not an import: each ESM import of a builtin costs a fresh test worker a module facade.
@@ -47,7 +48,7 @@ export class HeapGrowthError extends TestkitError {
 function count(name: string, value: number, min: number): number {
   if (!Number.isInteger(value) || value < min) {
     throw new InvalidArgumentError(
-      `expectNoHeapGrowth() option "${name}" must be a whole number >= ${min}, got ${String(value)}.`,
+      `expectNoHeapGrowth() option "${name}" must be a whole number >= ${min}, got ${describe(value)}.`,
     )
   }
   return value
@@ -63,14 +64,15 @@ export async function expectNoHeapGrowth(
   options: HeapGrowthOptions = {},
 ): Promise<HeapGrowthResult> {
   if (typeof fn !== 'function') {
-    throw new InvalidArgumentError(`expectNoHeapGrowth() needs a function to run, got ${typeof fn}.`)
+    throw new InvalidArgumentError(`expectNoHeapGrowth() needs a function to run, got ${describe(fn)}.`)
   }
+  assertOptions('expectNoHeapGrowth() options', options)
   const runs = count('runs', options.runs ?? 10, 3)
   const warmup = count('warmup', options.warmup ?? 3, 0)
   const maxGrowth = options.maxGrowth ?? 1024 * 1024
   if (typeof maxGrowth !== 'number' || !(maxGrowth >= 0)) {
     throw new InvalidArgumentError(
-      `expectNoHeapGrowth() option "maxGrowth" must be a number of bytes, got ${String(maxGrowth)}.`,
+      `expectNoHeapGrowth() option "maxGrowth" must be a number of bytes, got ${describe(maxGrowth)}.`,
     )
   }
   const gc = collector()

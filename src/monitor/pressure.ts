@@ -1,6 +1,6 @@
-import { InvalidArgumentError } from '../core/errors.js'
+import { describe, InvalidArgumentError } from '../core/errors.js'
 import { realTimers } from '../core/timers.js'
-import { assertPositiveNumber } from '../core/validate.js'
+import { assertFunction, assertOptions, assertPositiveNumber } from '../core/validate.js'
 import type { MemoryUsage, ResourceMonitor } from './types.js'
 
 /** How full memory is, by the thresholds: below warning, at or above warning, at or above critical. */
@@ -39,7 +39,7 @@ type Listener = (sample: PressureSample) => void | Promise<void>
 function share(name: string, value: number): number {
   if (typeof value !== 'number' || !(value > 0 && value < 1)) {
     throw new InvalidArgumentError(
-      `MemoryPressure option "${name}" must be a share between 0 and 1, got ${String(value)}.`,
+      `MemoryPressure option "${name}" must be a share between 0 and 1, got ${describe(value)}.`,
     )
   }
   return value
@@ -64,6 +64,12 @@ export class MemoryPressure {
   #timer: NodeJS.Timeout | undefined
 
   constructor(monitor: ResourceMonitor, options: MemoryPressureOptions = {}) {
+    if (typeof (monitor as Partial<ResourceMonitor> | null)?.getMemoryUsage !== 'function') {
+      throw new InvalidArgumentError(
+        `MemoryPressure needs a ResourceMonitor (from createResourceMonitor()), got ${describe(monitor)}.`,
+      )
+    }
+    assertOptions('MemoryPressure options', options)
     this.#monitor = monitor
     this.warning = share('warning', options.warning ?? 0.7)
     this.critical = share('critical', options.critical ?? 0.85)
@@ -75,7 +81,7 @@ export class MemoryPressure {
     this.#window = options.window ?? 30
     if (!Number.isInteger(this.#window) || this.#window < 2) {
       throw new InvalidArgumentError(
-        `MemoryPressure option "window" must be a whole number of samples, at least 2, got ${String(options.window)}.`,
+        `MemoryPressure option "window" must be a whole number of samples, at least 2, got ${describe(options.window)}.`,
       )
     }
   }
@@ -89,9 +95,10 @@ export class MemoryPressure {
   onPressure(level: Exclude<PressureLevel, 'normal'>, callback: Listener): () => void {
     if (level !== 'warning' && level !== 'critical') {
       throw new InvalidArgumentError(
-        `onPressure() level must be 'warning' or 'critical', got ${String(level)}.`,
+        `onPressure() level must be 'warning' or 'critical', got ${describe(level)}.`,
       )
     }
+    assertFunction('onPressure() callback', callback)
     this.#listeners[level].add(callback)
     return () => this.#listeners[level].delete(callback)
   }

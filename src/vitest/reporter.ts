@@ -25,12 +25,14 @@ export default class TestkitReporter implements Reporter {
   readonly #options: TestkitOptions
   #vitest: Vitest | undefined
 
-  /** Marks an instance for isTestkitReporterInstance(), whichever copy of this class made it. */
+  /** @internal Marks an instance for isTestkitReporterInstance(), whichever copy of this class made it. */
   get [BRAND](): true {
     return true
   }
 
   constructor(options: TestkitOptions = {}) {
+    // Bad options fail when Vitest makes the reporter, at start-up, not when the run ends.
+    resolveOptions(options)
     this.#options = options
   }
 

@@ -1,5 +1,6 @@
 // How testkit scopes tests in Vitest's own runner calls (Vitest >= 4.1): the methods it extends on
 // Vitest's TestRunner.prototype, and what decides whether a file's tests need an around hook instead.
+import { TestkitError } from '../core/errors.js'
 
 /** What testkit reads and writes of Vitest's tasks. */
 export interface TaskLike {
@@ -76,7 +77,7 @@ const COLLECT_START = Symbol.for('@orchestr8/testkit.collect-start')
  */
 export function patchCollectStart(proto: unknown, then: () => void): void {
   if (typeof proto !== 'object' || proto === null)
-    throw new Error("testkit's preload found no Vitest TestRunner.prototype")
+    throw new TestkitError('ERR_UNSUPPORTED_VITEST', "testkit's preload found no Vitest TestRunner.prototype")
   if (Object.hasOwn(proto, COLLECT_START)) return
   Object.defineProperty(proto, COLLECT_START, { value: true })
   extend(proto as RunnerPrototype, 'onCollectStart', () => then())

@@ -1,5 +1,6 @@
 import type * as Vitest from 'vitest'
 import { fromTransport, resolveOptions, type TransportedOptions } from '../config/options.js'
+import { TestkitError } from '../core/errors.js'
 import { allEnded, installDetection, uninstallDetection } from '../detect/index.js'
 import { closeProcFiles } from '../monitor/proc.js'
 import { heapUsed, monitorSettings, type ScopeMark, ScopeMonitor } from '../monitor/scope-monitor.js'
@@ -350,7 +351,8 @@ export function testkitPreload(api: VitestApi, started: Started): void {
 /** What installs a file's scopes as Vitest starts collecting it, for the runner or the preload. */
 function scopesAtCollectStart(api: VitestApi, started: Started, by: 'runner' | 'preload'): () => void {
   if (!hasAroundHooks(api) || typeof api.TestRunner?.getSuiteHooks !== 'function') {
-    throw new Error(
+    throw new TestkitError(
+      'ERR_UNSUPPORTED_VITEST',
       `testkit's ${by} needs Vitest >= 4.1 (its TestRunner and aroundEach hooks); with older versions list '@orchestr8/testkit/setup' in setupFiles instead`,
     )
   }

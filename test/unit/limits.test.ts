@@ -173,7 +173,9 @@ describe('per-category limits', () => {
   test('bad limits and bad acquire() arguments are InvalidArgumentErrors naming them', () => {
     const bad = (limits: unknown) => () => new ResourceManager({ limits: limits as never })
     expect(bad(3)).toThrow('Option limits must be an object of { soft?, hard? } per category, got 3.')
-    expect(bad({ sockets: { hard: 1 } })).toThrow('Option limits has an unknown category "sockets".')
+    expect(bad({ sockets: { hard: 1 } })).toThrow(
+      'Option limits has an unknown category "sockets"; expected one of \'database\'',
+    )
     expect(bad({ process: { hard: 0 } })).toThrow(
       'Option limits.process must hold whole numbers above 0, got {"hard":0}.',
     )

@@ -140,3 +140,41 @@ test('cleanup timeout, budget, slow-cleanup threshold and settle window come fro
     /testkit option "cleanupTimeout \(from TESTKIT_CLEANUP_TIMEOUT\)" must be a positive number of milliseconds, got "soon"/,
   )
 })
+
+test('a misspelt option is named with the list of options, not dropped in silence', () => {
+  expect(() => resolveOptions({ leak: 'warn' } as never, {})).toThrow(
+    expect.objectContaining({
+      code: 'ERR_INVALID_ARGUMENT',
+      message: expect.stringMatching(
+        /^testkit has no option "leak"; the options are leaks, cleanupTimeout, /,
+      ),
+    }),
+  )
+})
+
+test('an empty TESTKIT_REPORT, TESTKIT_BASELINE or TESTKIT_AUTO_CLEAN counts as unset, as for every other variable', () => {
+  const env = { TESTKIT_REPORT: '', TESTKIT_BASELINE: '', TESTKIT_AUTO_CLEAN: '' }
+
+  expect(resolveOptions({ report: 'out.json', baseline: false, autoClean: false }, env)).toMatchObject({
+    report: 'out.json',
+    baseline: false,
+    autoClean: false,
+  })
+  expect(resolveOptions({}, env)).toMatchObject({
+    report: '.testkit/report.json',
+    baseline: 'testkit-baseline.json',
+    autoClean: true,
+  })
+})
+
+test('a bad report is named; a bad limit names TESTKIT_LIMITS when it came from there', () => {
+  expect(() => resolveOptions({ report: 5 as never }, {})).toThrow(
+    'testkit option "report" must be a file path or false, got 5.',
+  )
+  expect(() => resolveOptions({}, { TESTKIT_LIMITS: '{"process":{"hard":0}}' })).toThrow(
+    'Option limits.process (from TESTKIT_LIMITS) must hold whole numbers above 0, got {"hard":0}.',
+  )
+  expect(() => resolveOptions({}, { TESTKIT_LIMITS: '{"disk":{}}' })).toThrow(
+    /^Option limits \(from TESTKIT_LIMITS\) has an unknown category "disk"; expected one of 'database', /,
+  )
+})

@@ -200,8 +200,18 @@ describe('registerBatch() is all-or-nothing', () => {
     const manager = new ResourceManager()
 
     expect(() => manager.registerBatch('x' as never)).toThrow(
-      /takes an array of resource definitions, got string/,
+      /takes an array of resource definitions, got "x"/,
     )
+    expect(() => manager.registerBatch(null as never)).toThrow(/definitions, got null\./)
+  })
+
+  test('a member that is not an object is named, a symbol too', () => {
+    const manager = new ResourceManager()
+
+    expect(() => manager.registerBatch([definition('x'), Symbol('odd') as never])).toThrow(
+      'Resource definition at index 1 must be an object, got Symbol(odd).',
+    )
+    expect(manager.getResourceCount()).toBe(0)
   })
 
   test('a valid batch registers every member with its fields', () => {
@@ -224,7 +234,18 @@ describe('other entry points validate too', () => {
     [
       'cleanupBatch() with a non-array',
       (m: ResourceManager) => m.cleanupBatch('a' as never),
-      /takes an array of ids, got string/,
+      /takes an array of ids, got "a"/,
+    ],
+    ['cleanupBatch() with null ids', (m: ResourceManager) => m.cleanupBatch(null as never), /got null\./],
+    [
+      'cleanup() with null options',
+      (m: ResourceManager) => m.cleanup(null as never),
+      /Cleanup options must be an object, got null/,
+    ],
+    [
+      'cleanupBatch() with options that are not an object',
+      (m: ResourceManager) => m.cleanupBatch(['kept'], 5 as never),
+      /Cleanup options must be an object, got 5/,
     ],
     ['cleanupBatch() with a bad id', (m: ResourceManager) => m.cleanupBatch([7 as never]), /got 7/],
     [
