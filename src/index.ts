@@ -24,6 +24,7 @@ export {
   type ResourceMonitor,
   type SystemLimits,
 } from './monitor/index.js'
+export type { BaselineEntry } from './report/baseline.js'
 export { TestkitScopeError } from './report/format.js'
 export type {
   CleanupFailureRecord,

@@ -31,6 +31,6 @@ export type {
  * container's limit is the limit); elsewhere it reports what Node gives and null where a figure is
  * not available. Sampling spawns no process.
  */
-export function createResourceMonitor(platform: string = process.platform): ResourceMonitor {
-  return platform === 'linux' ? new LinuxMonitor() : new PortableMonitor()
+export function createResourceMonitor(): ResourceMonitor {
+  return process.platform === 'linux' ? new LinuxMonitor() : new PortableMonitor()
 }
