@@ -24,15 +24,18 @@ afterEach(async () => {
 // Not process.on('exit'): Vitest may end a worker without it, and the directory stayed behind.
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
+/** Burns `ms` of CPU time (not wall time: under load a wall-clock loop gets only its share of a CPU). */
+const burnCpu = (ms: number) =>
+  `const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000 }; while (cpu() < ${ms});`
+/** A child that has used at least `ms` of CPU once `busy` resolves, then idles until killed. */
 const busyChild = (ms: number) => {
   const child = spawn(process.execPath, [
     '-e',
-    `const end = Date.now() + ${ms}; while (Date.now() < end); setInterval(() => {}, 1000)`,
+    `${burnCpu(ms)} process.stdout.write('busy'); setInterval(() => {}, 1000)`,
   ])
   cleanups.push(() => child.kill('SIGKILL'))
-  return child
+  return Object.assign(child, { busy: once(child.stdout as NonNullable<typeof child.stdout>, 'data') })
 }
-const spin = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 /** Ends a file's scope that registered nothing. */
 const endFile = (monitor: ScopeMonitor, mark: ScopeMark) =>
   monitor.end(mark, newSlot('file', defaultSettings), undefined, undefined, undefined, performance.now())
@@ -103,7 +106,7 @@ describe('children: CPU and memory of running child processes', () => {
     'read from /proc and through pidusage (ps), they agree',
     async () => {
       const child = busyChild(300)
-      await spin(500)
+      await child.busy
       const pids = [child.pid as number]
 
       const proc = await childUsage(pids, 'linux')
@@ -121,7 +124,7 @@ describe('children: CPU and memory of running child processes', () => {
     "reaped children's CPU, read from this thread's stat, is the process's: what /proc/self/stat says",
     async () => {
       const before = reapedChildrenCpu() ?? 0
-      const child = spawn(process.execPath, ['-e', 'const end = Date.now() + 300; while (Date.now() < end);'])
+      const child = spawn(process.execPath, ['-e', burnCpu(300)])
       await once(child, 'exit')
 
       const reaped = reapedChildrenCpu() ?? 0
@@ -275,7 +278,7 @@ describe.runIf(process.platform === 'linux')('the scope monitor on a test', () =
   test('a child charged to a test while it ran is not charged again to a later test once it is reaped', async () => {
     const firstMark = monitor.begin()
     const busy = busyChild(400)
-    await spin(600)
+    await busy.busy
     const kept = await endWithChild(firstMark, busy, 'keeps a busy child')
     expect(kept?.metrics?.childCpuMs).toBeGreaterThanOrEqual(350)
     // Killed and reaped after that test: its ~400 ms now show in the process's reaped-children time.
@@ -293,7 +296,7 @@ describe.runIf(process.platform === 'linux')('the scope monitor on a test', () =
   test('a busy child still running at the end: its CPU and memory, and the threshold crossed', async () => {
     const mark = monitor.begin()
     const child = busyChild(400)
-    await spin(600)
+    await child.busy
 
     const record = await endWithChild(mark, child, 'busy')
 
