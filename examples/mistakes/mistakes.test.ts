@@ -1,7 +1,7 @@
 // Typical mistakes, each one a test. testkit finds what went wrong, cleans what is left, and the
 // reporter says which test and which line; the rest of the suite is unharmed.
 import { spawn } from 'node:child_process'
-import { openSync, writeFileSync } from 'node:fs'
+import { openSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -67,8 +67,10 @@ describe('forgotten', () => {
     spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'])
   })
 
+  // The file goes after the suite: the descriptor left open on it is the mistake on show.
+  const path = join(tmpdir(), 'testkit-demo-notes.txt')
+  afterAll(() => rmSync(path, { force: true }))
   test('a file that is never closed', () => {
-    const path = join(tmpdir(), 'testkit-demo-notes.txt')
     writeFileSync(path, 'notes')
     // Never closed: testkit reports the descriptor (it cannot know who else uses it, so it leaves it).
     openSync(path, 'r')
