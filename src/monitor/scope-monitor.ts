@@ -3,17 +3,17 @@ import { stackCost } from '../core/origin.js'
 import type { Handle } from '../detect/handle.js'
 import type { MonitorFinding, ScopeMetrics, ScopeRecord, Severity } from '../report/model.js'
 import type { ScopeSlot } from '../scope/state.js'
+import { accountsChildren, chargedChildCpu, childCpuAtFileStart } from './child-cpu.js'
 import { type ChildUsage, childUsage } from './children.js'
 import { descriptors } from './descriptors.js'
 import { collector, exposedGc } from './gc.js'
 import { fileOwners, forgetClosed, heldFiles } from './held-files.js'
 import { nearFileLimit, nearProcessLimit } from './near-limits.js'
-import { openProcFiles, procCpu, reapedChildrenCpu, residentSet } from './proc.js'
+import { openProcFiles, residentSet } from './proc.js'
 
 const MB = 1024 * 1024
 // Not imports: see detect/patch.ts.
 const { getHeapStatistics } = process.getBuiltinModule('node:v8')
-const { isMainThread } = process.getBuiltinModule('node:worker_threads')
 
 /** What the monitor checks, from the resolved options. */
 export interface MonitorSettings {
@@ -74,17 +74,8 @@ export interface BeforeCleanup {
   fileHandleFds: Set<string>
 }
 
-// Per process: children are the process's, whichever test file runs.
-let reapedCpuSeen: number | undefined
-/** CPU ms already charged to a scope for children still running at its end, by pid: once they are reaped, not again. */
-const chargedRunning = new Map<number, number>()
-
-// Reaped children's CPU (cutime) is the process's: only a process running one file at a time can
-// split it between tests. Worker threads share one process.
-const accountsChildren = isMainThread && process.platform === 'linux'
 /** V8's used heap, in bytes. */
 export const heapUsed = () => getHeapStatistics().used_heap_size
-const reapedCpu = () => reapedChildrenCpu() ?? 0
 
 const pushIf = (findings: MonitorFinding[], finding: MonitorFinding | undefined) => {
   if (finding) findings.push(finding)
@@ -197,10 +188,7 @@ export class ScopeMonitor {
   beginFile(setup: { ms: number; heap: number } = { ms: 0, heap: 0 }): ScopeMark {
     const start = performance.now()
     exposedGc()?.()
-    const childCpu = accountsChildren ? reapedCpu() : undefined
-    reapedCpuSeen = childCpu
-    // Reaped before this baseline: what an earlier test was charged for them is not in it.
-    for (const pid of chargedRunning.keys()) if (procCpu(pid) === undefined) chargedRunning.delete(pid)
+    const childCpu = childCpuAtFileStart()
     // beforeAll hooks run between this and the first test, which then takes its own sample.
     this.#last = undefined
     const mark = { ...this.#listed(true), childCpu, setupHeap: setup.heap, stacksMs: stackCost.ms }
@@ -332,22 +320,7 @@ export class ScopeMonitor {
   ): Promise<number | null> {
     if (!accountsChildren) return before && before.usage.rss !== null ? before.usage.cpuMs : null
     if (!isFile && before === undefined) return null
-    const reaped = reapedCpu()
-    const since = isFile ? (mark.childCpu ?? reaped) : (reapedCpuSeen ?? reaped)
-    reapedCpuSeen = reaped
-    let newlyReaped = reaped - since
-    // Children an earlier test was charged for while they ran, reaped since: that part is counted.
-    // (A file's figure is everything reaped during it, each child once.)
-    for (const [pid, charged] of isFile ? [] : chargedRunning) {
-      if (procCpu(pid) !== undefined) continue
-      chargedRunning.delete(pid)
-      newlyReaped -= charged
-    }
-    // Still running after the cleanup (autoClean off, or detached): their own time so far.
-    const running = before?.running.filter((pid) => procCpu(pid) !== undefined) ?? []
-    const usage = await childUsage(running)
-    for (const [pid, cpu] of usage.byPid ?? []) chargedRunning.set(pid, cpu)
-    return Math.max(0, newlyReaped) + usage.cpuMs
+    return chargedChildCpu(mark.childCpu, before?.running, isFile)
   }
 
   #heapDelta(
