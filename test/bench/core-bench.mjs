@@ -2,6 +2,7 @@
 // floor (the same work on a plain Map / plain calls) measured in the same run.
 import { performance } from 'node:perf_hooks'
 import { ResourceManager } from '../../dist/index.js'
+import { printTable } from './table.mjs'
 
 const noop = () => {}
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
@@ -143,13 +144,9 @@ export function printCore({ rows, growth }) {
     r.target === undefined ? '-' : `< ${fmt(r.target, r.unit)}`,
     verdict(r.value, r.limit, r.target),
   ])
-  const widths = header.map((h, i) => Math.max(h.length, ...table.map((line) => line[i].length)))
-  const line = (cells) => cells.map((c, i) => c.padEnd(widths[i])).join('  ')
   console.log(
     '\nCore ResourceManager (median of repeated runs; floor = the same work on a plain Map or plain calls)',
   )
-  console.log(line(header))
-  console.log(line(widths.map((w) => '-'.repeat(w))))
-  for (const cells of table) console.log(line(cells))
+  printTable(header, table)
   console.log(`growth: per-resource time at 100k / at 1k = ${growth.toFixed(2)} (1.00 = perfectly linear)`)
 }

@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { printTable } from './table.mjs'
 
 const root = join(import.meta.dirname, '..', '..')
 const fixture = join(root, 'fixtures', 'leaks')
@@ -117,11 +118,7 @@ export function printCompare({ rows, unmatched }) {
   console.log('\nLeak corpus: testkit vs vitest --detectAsyncLeaks on the same suite (fixtures/leaks/corpus)')
   const header = ['leak (marker)', 'type', 'testkit: test', '--detectAsyncLeaks']
   const table = rows.map((r) => [r.at, r.type, r.testkit ?? 'MISSED', r.async ?? 'missed'])
-  const widths = header.map((h, i) => Math.max(h.length, ...table.map((line) => line[i].length)))
-  const line = (cells) => cells.map((c, i) => c.padEnd(widths[i])).join('  ')
-  console.log(line(header))
-  console.log(line(widths.map((w) => '-'.repeat(w))))
-  for (const cells of table) console.log(line(cells))
+  printTable(header, table)
   const ours = rows.filter((r) => r.testkit).length
   const theirs = rows.filter((r) => r.async).length
   console.log(

@@ -6,6 +6,7 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writ
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { heavyHeader, heavyTest, project } from './detect-bench.mjs'
+import { printTable } from './table.mjs'
 import { aloneWall, install, paired, rangeText } from './vitest-bench.mjs'
 
 const CAPTURE = 'function captureStack(skip, frames = FRAME_LIMIT) {\n'
@@ -72,11 +73,7 @@ try {
       `${cpu[i + 1].cpuRatio.toFixed(3)} ${rangeText(cpu[i + 1].cpuRange)}`,
       `${alone[i + 1].ratio.toFixed(3)} ${rangeText(alone[i + 1].range)}`,
     ])
-  const widths = header.map((h, i) => Math.max(h.length, ...table.map((line) => line[i].length)))
-  const line = (cells) => cells.map((c, i) => c.padEnd(widths[i])).join('  ')
-  console.log(line(header))
-  console.log(line(widths.map((w) => '-'.repeat(w))))
-  for (const cells of table) console.log(line(cells))
+  printTable(header, table)
 } finally {
   rmSync(work, { recursive: true, force: true })
 }

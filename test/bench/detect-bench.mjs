@@ -3,6 +3,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { printTable } from './table.mjs'
 import { aloneWall, install, paired, rangeText } from './vitest-bench.mjs'
 
 const FILES = 20
@@ -122,9 +123,5 @@ export function printDetect(rows, rounds) {
       '–',
     ])
   }
-  const widths = header.map((h, i) => Math.max(h.length, ...table.map((line) => line[i].length)))
-  const line = (cells) => cells.map((c, i) => c.padEnd(widths[i])).join('  ')
-  console.log(line(header))
-  console.log(line(widths.map((w) => '-'.repeat(w))))
-  for (const cells of table) console.log(line(cells))
+  printTable(header, table)
 }

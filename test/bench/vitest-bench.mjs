@@ -5,6 +5,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writ
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
+import { printTable } from './table.mjs'
 
 const root = join(import.meta.dirname, '..', '..')
 const vitestBin = join(root, 'node_modules', 'vitest', 'vitest.mjs')
@@ -289,9 +290,5 @@ export function printVitest(rows, rounds) {
     `${r.perTestUs.toFixed(1)} µs`,
     `${r.reported.ms.toFixed(0)} ms = ${((r.reported.ms / r.plain.cpuMs) * 100).toFixed(1)}% ${r.reported.ms / r.plain.cpuMs < 0.02 ? '(< 2%)' : '(over 2%)'}`,
   ])
-  const widths = header.map((h, i) => Math.max(h.length, ...table.map((line) => line[i].length)))
-  const line = (cells) => cells.map((c, i) => c.padEnd(widths[i])).join('  ')
-  console.log(line(header))
-  console.log(line(widths.map((w) => '-'.repeat(w))))
-  for (const cells of table) console.log(line(cells))
+  printTable(header, table)
 }
