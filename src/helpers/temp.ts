@@ -1,6 +1,7 @@
 import { sep } from 'node:path'
 import { describe, InvalidArgumentError, TestkitError } from '../core/errors.js'
 import { ResourceCategory, ResourcePriority } from '../core/types.js'
+import { assertOptions } from '../core/validate.js'
 import { type Tracked, track } from './track.js'
 
 // Not an import: each ESM import of a builtin costs a fresh test worker a module facade.
@@ -63,9 +64,7 @@ function trackTempPath(kind: 'dir' | 'file', path: string, root: string): TempDi
 }
 
 function checkTempOptions(helper: string, options: unknown): asserts options is TempOptions {
-  if (options === null || typeof options !== 'object') {
-    throw new InvalidArgumentError(`${helper}() options must be an object, got ${describe(options)}.`)
-  }
+  assertOptions(`${helper}() options`, options)
   for (const key of ['prefix', 'postfix'] as const) {
     const value = (options as Record<string, unknown>)[key]
     if (value !== undefined && typeof value !== 'string') {
