@@ -184,6 +184,7 @@ export class ResourceManager {
         priority: entry.priority,
         description: entry.description,
         tags: entry.tags ? [...entry.tags] : [],
+        metadata: entry.metadata,
         age,
         registeredAt: originOf(entry.origin),
         reason: this.#isClosed ? 'closed' : 'age',

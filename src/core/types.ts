@@ -33,7 +33,7 @@ export interface ResourceDefinition {
   timeout?: number
   /** Ids of resources this one uses: it is cleaned before each of them. */
   dependencies?: string[]
-  /** Free-form data stored with the resource. */
+  /** Free-form data stored with the resource; `detectLeaks()` returns it with the resource. */
   metadata?: Record<string, unknown>
 }
 
@@ -51,7 +51,7 @@ export interface ResourceOptions {
   timeout?: number
   /** Ids of resources this one uses: it is cleaned before each of them. */
   dependencies?: string[]
-  /** Free-form data stored with the resource. */
+  /** Free-form data stored with the resource; `detectLeaks()` returns it with the resource. */
   metadata?: Record<string, unknown>
 }
 
@@ -120,6 +120,8 @@ export interface ResourceLeak {
   priority: ResourcePriority
   description: string | undefined
   tags: string[]
+  /** The `metadata` it was registered with (the same object), or undefined. */
+  metadata: Record<string, unknown> | undefined
   /** Milliseconds since it was registered. */
   age: number
   /** The first stack frame outside this package when it was registered, or null if not captured. */

@@ -25,6 +25,7 @@ describe('detectLeaks()', () => {
       priority: ResourcePriority.HIGH,
       description: 'a sleeping child',
       tags: ['slow'],
+      metadata: { pid: 4242 },
     })
     await new Promise((resolve) => setTimeout(resolve, 30))
 
@@ -37,6 +38,7 @@ describe('detectLeaks()', () => {
       priority: ResourcePriority.HIGH,
       description: 'a sleeping child',
       tags: ['slow'],
+      metadata: { pid: 4242 },
       reason: 'age',
       registeredAt: { file: import.meta.filename, line: lineOf("manager.register('old'") },
     })
@@ -51,8 +53,8 @@ describe('detectLeaks()', () => {
 
     manager.close()
 
-    expect(manager.detectLeaks().map((leak) => [leak.id, leak.reason, leak.tags])).toEqual([
-      ['left', 'closed', []],
+    expect(manager.detectLeaks().map((leak) => [leak.id, leak.reason, leak.tags, leak.metadata])).toEqual([
+      ['left', 'closed', [], undefined],
     ])
   })
 
