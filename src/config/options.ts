@@ -112,6 +112,7 @@ const optionKeys: Record<keyof TestkitOptions, true> = {
 }
 const optionNames = new Set(Object.keys(optionKeys))
 const categories = new Set<string>(Object.values(ResourceCategory))
+const ruleKeys = new Set(['category', 'type', 'origin', 'stack'])
 
 function invalid(option: string, value: unknown, expected: string): never {
   throw new InvalidArgumentError(`testkit option "${option}" must be ${expected}, got ${describe(value)}.`)
@@ -174,7 +175,21 @@ function ignoreRules(value: unknown): IgnoreRule[] {
   for (const rule of value) {
     if (rule === null || typeof rule !== 'object')
       invalid('ignore', rule, 'a { category?, type?, origin?, stack? } rule')
+    // A misspelt key would leave a rule that matches every leak, and every leak would pass in silence.
+    const unknown = Object.keys(rule).find((key) => !ruleKeys.has(key))
+    if (unknown !== undefined) {
+      throw new InvalidArgumentError(
+        `testkit ignore rule has no key "${unknown}"; a rule has ${[...ruleKeys].join(', ')}.`,
+      )
+    }
     const { category, type, origin, stack } = rule as Record<string, unknown>
+    if (category === undefined && type === undefined && origin === undefined && stack === undefined) {
+      invalid(
+        'ignore',
+        rule,
+        'a rule with at least one of category, type, origin, stack (an empty rule would ignore every leak)',
+      )
+    }
     if (category !== undefined && !categories.has(category as string)) {
       invalid('ignore[].category', category, `one of ${[...categories].map((c) => `'${c}'`).join(', ')}`)
     }

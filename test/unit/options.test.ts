@@ -1,5 +1,6 @@
 import { expect, test } from 'vitest'
 import { fromTransport, type IgnoreRule, resolveOptions, toTransport } from '../../src/config/options.js'
+import { InvalidArgumentError } from '../../src/core/errors.js'
 import { matchesRule } from '../../src/scope/state.js'
 
 test('autoClean and leakSettle default to cleaning, after 100 ms for what is closing', () => {
@@ -99,6 +100,19 @@ test('an ignore rule with a RegExp origin matches every finding, whatever its fl
   ])
   expect(matchesRule(rule, { ...leak(8), type: 'Socket' })).toBe(false)
   expect(matchesRule(rule, { ...leak(8), origin: null })).toBe(false)
+})
+
+test('an ignore rule with a misspelt key, or with no key at all, is an error: it would ignore every leak', () => {
+  for (const ignore of [[{ categroy: 'timer' }], [{ category: 'timer' }, { origni: 'x.ts' }]]) {
+    expect(() => resolveOptions({ ignore: ignore as never }, {})).toThrow(InvalidArgumentError)
+  }
+  expect(() => resolveOptions({ ignore: [{ categroy: 'timer' } as never] }, {})).toThrow(
+    'testkit ignore rule has no key "categroy"; a rule has category, type, origin, stack.',
+  )
+  expect(() => resolveOptions({ ignore: [{}] }, {})).toThrow(
+    'testkit option "ignore" must be a rule with at least one of category, type, origin, stack (an empty rule would ignore every leak), got {}.',
+  )
+  expect(resolveOptions({ ignore: [{ type: 'Timeout' }] }, {}).ignore).toEqual([{ type: 'Timeout' }])
 })
 
 test('an ignore rule with a stack pattern matches the text of the stack where the handle was made', () => {
