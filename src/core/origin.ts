@@ -156,6 +156,28 @@ export function hasUserFrame(holder: StackHolder): boolean {
   return found
 }
 
+// The test runner's own packages: Vitest and its @vitest/* parts (pnpm's store paths end the same way).
+const RUNNER_FILE = /[\\/]node_modules[\\/](?:vitest|@vitest[\\/][^\\/]+)[\\/]/
+
+/**
+ * Whether the frame that made the handle (the first of its stack) is the test runner's own code:
+ * Vitest's fake timers advancing with real time (`shouldAdvanceTime`) keep a real interval, made
+ * inside the user's `vi.useFakeTimers()` call. Cheap: raw frames when it can.
+ */
+export function madeByRunner(holder: StackHolder | undefined): boolean {
+  if (holder === undefined) return false
+  const sites = sitesOf(holder)
+  let file: string | undefined
+  if (sites !== undefined) file = sites[0] && siteFile(sites[0])
+  else {
+    const first = stackText(holder)
+      ?.split('\n')
+      .find((line) => /^\s+at /.test(line))
+    file = first === undefined ? undefined : parseFrame(first)?.file
+  }
+  return file !== undefined && RUNNER_FILE.test(file)
+}
+
 /** The first frame of a captured stack in the user's code, source-mapped, or null. */
 export function originOf(holder: StackHolder | undefined): SourceLocation | null {
   return firstUserFrame(stackText(holder))

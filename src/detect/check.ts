@@ -1,4 +1,4 @@
-import { hasUserFrame, originOf, stackHasFile, stackText } from '../core/origin.js'
+import { hasUserFrame, madeByRunner, originOf, stackHasFile, stackText } from '../core/origin.js'
 import { realTimers } from '../core/timers.js'
 import type { LeakRecord, ScopeRecord } from '../report/model.js'
 import { matchesRule, type ScopeSlot } from '../scope/state.js'
@@ -121,7 +121,9 @@ export async function finishSlot(
   const handles = slot.handles
   slot.handles = undefined
   if (detection === undefined || handles === undefined) return record
-  let alive = handles.filter((handle) => isAlive(handle) && !isLibraryInternal(handle))
+  let alive = handles.filter(
+    (handle) => isAlive(handle) && !isLibraryInternal(handle) && !madeByRunner(handle.stack),
+  )
   if (slot.kind === 'file') alive = alive.filter((handle) => isFilesOwn(handle, testFile))
   if (alive.length === 0) return record
   if (alive.some(isClosing)) {

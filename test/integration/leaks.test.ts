@@ -245,7 +245,7 @@ test('the clean corpus of traps reports nothing but a warning for the idle keep-
   expect(run.report?.leaks.map((leak) => [leak.test, leak.type, leak.severity, leak.action])).toEqual([
     ["a global agent's idle keep-alive socket is a warning at most", 'KeepAliveSocket', 'warning', 'cleaned'],
   ])
-  expect(run.report?.summary.tests).toBe(8)
+  expect(run.report?.summary.tests).toBe(10)
 })
 
 test('in a monorepo, a project with a root of its own shares the one baseline: its leaks are accepted', async () => {

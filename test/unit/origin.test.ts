@@ -7,6 +7,7 @@ import {
   captureStack,
   firstUserFrame,
   hasUserFrame,
+  madeByRunner,
   originOf,
   type StackHolder,
   stackHasFile,
@@ -48,6 +49,22 @@ test('the cheap looks read raw frames: no text is formatted until an origin is a
   // Then the origin is the TypeScript line, as the runner maps it.
   expect(originOf(stack)).toMatchObject({ file: import.meta.filename, line })
   expect(stackText(stack)).toContain(`${import.meta.filename}:${line}:`)
+})
+
+test("madeByRunner(): whether the stack's first frame is Vitest's own code, from raw frames or from text", function body() {
+  // Raw frames: skipping this test's own function leaves Vitest's runner as the first frame.
+  expect(madeByRunner(captureStack(body, 4))).toBe(true)
+  expect(madeByRunner(here())).toBe(false)
+  expect(madeByRunner(undefined)).toBe(false)
+  // Text (no runner formatting stacks): the first `at` line decides, wherever Vitest is installed.
+  const text = (first: string): StackHolder => ({ text: `Error\n    at ${first}\n    at /p/a.test.ts:3:4` })
+  expect(madeByRunner(text('tick (/p/node_modules/vitest/dist/chunks/fake.js:1:2)'))).toBe(true)
+  expect(
+    madeByRunner(text('/p/node_modules/.pnpm/vitest@4.1.12/node_modules/@vitest/runner/dist/index.js:9:1')),
+  ).toBe(true)
+  expect(madeByRunner(text('/p/node_modules/vitest-plugin-x/index.js:1:1'))).toBe(false)
+  expect(madeByRunner(text('helper (/p/src/helper.ts:1:1)'))).toBe(false)
+  expect(madeByRunner(text('listOnTimeout (node:internal/timers:581:17)'))).toBe(false)
 })
 
 test('a stack with no frame of the user (only the runner, in node_modules) has no user frame', function body() {
