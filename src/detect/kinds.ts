@@ -122,10 +122,15 @@ export const childProcessKind: HandleKind<ChildProcess> = {
   hint: 'kill it and await its exit in the test or afterEach, or start it with useProcess().',
 }
 
+/** Workers whose terminate() was called (through the class detection puts in Node's place). */
+export const terminating = new WeakSet<Worker>()
+
 export const workerKind: HandleKind<Worker> = {
   type: 'Worker',
   category: 'process',
   isAlive: (worker) => worker.threadId !== -1,
+  // terminate() was called and not awaited: the thread stops within milliseconds.
+  isClosing: (worker) => terminating.has(worker),
   clean: async (worker) => {
     await worker.terminate()
   },

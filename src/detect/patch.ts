@@ -17,6 +17,7 @@ import {
   serverKind,
   socketKind,
   statWatcherKind,
+  terminating,
   timeoutKind,
   udpKind,
   watcherKind,
@@ -176,6 +177,11 @@ function patchProcesses(): void {
     constructor(...args: ConstructorParameters<typeof Original>) {
       super(...args)
       note(workerKind, this, undefined, Worker as unknown as AnyFunction)
+    }
+
+    override terminate(): Promise<number> {
+      terminating.add(this)
+      return super.terminate()
     }
   }
   replace(threads, 'Worker', Worker)
