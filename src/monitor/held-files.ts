@@ -45,11 +45,19 @@ export function heldFiles(
   scope: HeldFilesScope,
 ): LeakRecord[] | undefined {
   for (const fd of opened(now, start)) owners.delete(fd)
+  // A FileHandle still open is leak detection's to report, as this scope's FileHandle: the file's end
+  // must not report it again as a descriptor (under autoClean: false it stays open).
+  if (scope.fileHandleFds !== undefined && scope.fileHandleFds.size > 0) {
+    const open = new Set(now)
+    for (const fd of scope.fileHandleFds) {
+      if (open.has(fd) && !owners.has(fd)) owners.set(fd, scope.label ?? '(file scope)')
+    }
+  }
   if (!scope.ownsNew) return undefined
   const byFile = new Map<string, string[]>()
   for (const fd of opened(start, now)) {
-    // A FileHandle left open is leak detection's to report; a file a test already reported, the test's.
-    if (scope.fileHandleFds?.has(fd) || owners.has(fd)) continue
+    // A file a test already reported (or its FileHandle, above) is the test's.
+    if (owners.has(fd)) continue
     const target = descriptors.target(fd)
     // testkit's own files are Node's loader's to close: a worker thread a test terminates at once may
     // leave the one it was reading (Node hands testkit's --import preload to ES module workers too).

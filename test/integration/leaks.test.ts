@@ -158,6 +158,19 @@ test('leakSettle: a child killed (or a worker terminated) at the end of its test
   expect(past.code).toBe(1)
 })
 
+test('under autoClean: false, a FileHandle left open is reported once, by its test, not again as a descriptor at the file end', async () => {
+  const run = await runVitest(fixture, ['--project', 'corpus', 'corpus/files.test.ts'], {
+    TESTKIT_AUTO_CLEAN: 'false',
+  })
+
+  expect(run.code).toBe(1)
+  expect(run.report?.leaks.map((leak) => [leak.test, leak.type, leak.action])).toEqual([
+    ['leaks an fs.watch watcher', 'FSWatcher', 'reported'],
+    ['leaks an fs.watchFile watcher', 'StatWatcher', 'reported'],
+    ['leaks a FileHandle', 'FileHandle', 'reported'],
+  ])
+})
+
 test('when a leaked timer throws after its test, the error names the test that created it', async () => {
   const run = await runVitest(fixture, ['--project', 'late'], { TESTKIT_AUTO_CLEAN: 'false' })
 
