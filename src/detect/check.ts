@@ -88,7 +88,11 @@ async function cleanWithin(handle: Handle): Promise<string | undefined> {
   }
 }
 
-function toLeak(handle: Handle, autoClean: boolean): Omit<LeakRecord, 'severity'> & { severity?: 'warning' } {
+function toLeak(
+  handle: Handle,
+  autoClean: boolean,
+  scope: ScopeSlot['kind'],
+): Omit<LeakRecord, 'severity'> & { severity?: 'warning' } {
   let kind = handle.kind
   const origin = originOf(handle.stack)
   // An HTTP agent's idle keep-alive socket: its pool's design, a warning at most.
@@ -99,8 +103,9 @@ function toLeak(handle: Handle, autoClean: boolean): Omit<LeakRecord, 'severity'
     type: kind.type,
     origin,
     action: autoClean ? 'cleaned' : 'reported',
-    message: kind.describe(handle.target as never, handle.detail),
-    hint: kind.hint,
+    // Worded for the scope it outlived: a file's is fixed in afterAll, not in afterEach.
+    message: kind.describe(handle.target as never, handle.detail, scope),
+    hint: kind.hint(scope),
     ...(pooled ? { severity: 'warning' as const } : {}),
   }
 }
@@ -135,7 +140,7 @@ export async function finishSlot(
   const leaks: LeakRecord[] = []
   const cleaning: Promise<void>[] = []
   for (const handle of alive) {
-    const found = toLeak(handle, detection.autoClean)
+    const found = toLeak(handle, detection.autoClean, slot.kind)
     // An ignored handle is not a leak: it is left as it is (a server shared on purpose keeps serving).
     if (settings.ignore.some((rule) => matchesRule(rule, found, () => stackText(handle.stack)))) continue
     const severity = scope?.isAllowed(found.category) ? 'warning' : (found.severity ?? settings.severity)

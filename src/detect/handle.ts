@@ -1,5 +1,6 @@
 import type { StackHolder } from '../core/origin.js'
 import type { ResourceCategory } from '../core/types.js'
+import type { ScopeKind } from '../scope/state.js'
 
 /** A kind of handle leak detection follows: how to tell it is alive, and how to clean it. */
 export interface HandleKind<T = unknown> {
@@ -12,10 +13,10 @@ export interface HandleKind<T = unknown> {
   isClosing?(target: T, detail: unknown): boolean
   /** Releases it; settles within a few seconds. */
   clean(target: T, detail: unknown): void | Promise<void>
-  /** What was found, in one sentence. */
-  describe(target: T, detail: unknown): string
-  /** How to fix it, in one line. */
-  readonly hint: string
+  /** What was found, in one sentence; `scope`: the kind of scope whose end it outlived. */
+  describe(target: T, detail: unknown, scope: ScopeKind): string
+  /** How to fix it, in one line, for a leak of a test or of a file (released in afterAll, then). */
+  hint(scope: ScopeKind): string
 }
 
 /** One handle a scope created. Hot path: one per timer created during a test, so it is small. */

@@ -6,6 +6,7 @@ import type { Server, Socket } from 'node:net'
 import type { Worker } from 'node:worker_threads'
 import { realTimers } from '../core/timers.js'
 import { stopProcessTree } from '../helpers/process.js'
+import { endedText, releaseIn } from '../report/format.js'
 import type { HandleKind } from './handle.js'
 
 interface TimerInternals {
@@ -19,15 +20,16 @@ export const timeoutKind: HandleKind<NodeJS.Timeout> = {
   isAlive: (timer) => (timer as TimerInternals)._destroyed === false,
   // The saved real function (not the global a test may have faked); in Node it clears intervals too.
   clean: (timer) => realTimers().clearTimeout(timer),
-  describe: () => 'A setTimeout() timer was still pending when the test ended.',
-  hint: 'clear it (clearTimeout) or await it before the test ends, or create it with useTimeout().',
+  describe: (_timer, _detail, scope) => `A setTimeout() timer was still pending ${endedText(scope)}.`,
+  hint: (scope) =>
+    `clear it (clearTimeout) ${releaseIn(scope, 'or await it before the test ends')}, or create it with useTimeout().`,
 }
 
 export const intervalKind: HandleKind<NodeJS.Timeout> = {
   ...timeoutKind,
   type: 'Interval',
-  describe: () => 'A setInterval() timer was still running when the test ended.',
-  hint: 'clear it with clearInterval() in the test or afterEach, or create it with useInterval().',
+  describe: (_timer, _detail, scope) => `A setInterval() timer was still running ${endedText(scope)}.`,
+  hint: (scope) => `clear it with clearInterval() ${releaseIn(scope)}, or create it with useInterval().`,
 }
 
 /** Accepted connections of a listening server, kept so a leaked server can be closed for real. */
@@ -56,13 +58,14 @@ export const serverKind: HandleKind<Server> = {
       for (const socket of connectionsOf.get(server) ?? []) socket.destroy()
       ;(server as { closeAllConnections?: () => void }).closeAllConnections?.()
     }),
-  describe: (server) => {
+  describe: (server, _detail, scope) => {
     const open = openConnections(server)
     return server.listening
-      ? 'A server was still listening when the test ended.'
-      : `A closed server still had ${open} open connection${open === 1 ? '' : 's'} when the test ended.`
+      ? `A server was still listening ${endedText(scope)}.`
+      : `A closed server still had ${open} open connection${open === 1 ? '' : 's'} ${endedText(scope)}.`
   },
-  hint: 'await server.close() and destroy its connections (http: closeAllConnections()), or create it with useServer().',
+  hint: (scope) =>
+    `await server.close()${scope === 'test' ? '' : ` ${releaseIn(scope)}`} and destroy its connections (http: closeAllConnections()), or create it with useServer().`,
 }
 
 export const socketKind: HandleKind<Socket> = {
@@ -74,16 +77,18 @@ export const socketKind: HandleKind<Socket> = {
   clean: (socket) => {
     socket.destroy()
   },
-  describe: () => 'A client socket was still open when the test ended.',
-  hint: 'end or destroy the socket (socket.destroy()) in the test or in afterEach.',
+  describe: (_socket, _detail, scope) => `A client socket was still open ${endedText(scope)}.`,
+  hint: (scope) =>
+    `end or destroy the socket (socket.destroy()) ${releaseIn(scope, 'in the test or in afterEach')}.`,
 }
 
 /** An idle socket kept by an HTTP agent for reuse: its pool's design, so at most a warning. */
 export const keepAliveSocketKind: HandleKind<Socket> = {
   ...socketKind,
   type: 'KeepAliveSocket',
-  describe: () => 'An idle keep-alive socket of an HTTP agent was still open when the test ended.',
-  hint: 'use an agent with keepAlive: false in tests, or call agent.destroy() in afterAll.',
+  describe: (_socket, _detail, scope) =>
+    `An idle keep-alive socket of an HTTP agent was still open ${endedText(scope)}.`,
+  hint: () => 'use an agent with keepAlive: false in tests, or call agent.destroy() in afterAll.',
 }
 
 export const udpKind: HandleKind<UdpSocket> = {
@@ -105,8 +110,8 @@ export const udpKind: HandleKind<UdpSocket> = {
         resolve()
       }
     }),
-  describe: () => 'A UDP socket was still bound when the test ended.',
-  hint: 'close it with socket.close() in the test or in afterEach.',
+  describe: (_socket, _detail, scope) => `A UDP socket was still bound ${endedText(scope)}.`,
+  hint: (scope) => `close it with socket.close() ${releaseIn(scope, 'in the test or in afterEach')}.`,
 }
 
 const hasExited = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null
@@ -117,9 +122,9 @@ export const childProcessKind: HandleKind<ChildProcess> = {
   isAlive: (child) => child.pid !== undefined && !hasExited(child),
   isClosing: (child) => child.killed,
   clean: (child) => stopProcessTree(child, 1_000),
-  describe: (child) =>
-    `Child process ${child.pid} (${child.spawnfile}) was still running when the test ended.`,
-  hint: 'kill it and await its exit in the test or afterEach, or start it with useProcess().',
+  describe: (child, _detail, scope) =>
+    `Child process ${child.pid} (${child.spawnfile}) was still running ${endedText(scope)}.`,
+  hint: (scope) => `kill it and await its exit ${releaseIn(scope)}, or start it with useProcess().`,
 }
 
 /** Workers whose terminate() was called (through the class detection puts in Node's place). */
@@ -134,8 +139,8 @@ export const workerKind: HandleKind<Worker> = {
   clean: async (worker) => {
     await worker.terminate()
   },
-  describe: () => 'A worker thread was still running when the test ended.',
-  hint: 'await worker.terminate() in the test or afterEach, or start it with useWorker().',
+  describe: (_worker, _detail, scope) => `A worker thread was still running ${endedText(scope)}.`,
+  hint: (scope) => `await worker.terminate() ${releaseIn(scope)}, or start it with useWorker().`,
 }
 
 interface WithHandle {
@@ -147,8 +152,8 @@ export const watcherKind: HandleKind<FSWatcher> = {
   category: 'file',
   isAlive: (watcher) => (watcher as WithHandle)._handle != null,
   clean: (watcher) => watcher.close(),
-  describe: () => 'An fs.watch() watcher was still open when the test ended.',
-  hint: 'close it with watcher.close() in the test or in afterEach.',
+  describe: (_watcher, _detail, scope) => `An fs.watch() watcher was still open ${endedText(scope)}.`,
+  hint: (scope) => `close it with watcher.close() ${releaseIn(scope, 'in the test or in afterEach')}.`,
 }
 
 export const statWatcherKind: HandleKind<StatWatcher> = {
@@ -157,9 +162,9 @@ export const statWatcherKind: HandleKind<StatWatcher> = {
   isAlive: (watcher) => (watcher as WithHandle)._handle != null,
   // The unwatch function is handed over by the patch: fs.unwatchFile as it was before any test.
   clean: (_watcher, detail) => (detail as { unwatch: () => void }).unwatch(),
-  describe: (_watcher, detail) =>
-    `fs.watchFile() was still watching ${(detail as { file: string }).file} when the test ended.`,
-  hint: 'call fs.unwatchFile(file, listener) in the test or in afterEach.',
+  describe: (_watcher, detail, scope) =>
+    `fs.watchFile() was still watching ${(detail as { file: string }).file} ${endedText(scope)}.`,
+  hint: (scope) => `call fs.unwatchFile(file, listener) ${releaseIn(scope, 'in the test or in afterEach')}.`,
 }
 
 export const fileHandleKind: HandleKind<FileHandle> = {
@@ -167,8 +172,12 @@ export const fileHandleKind: HandleKind<FileHandle> = {
   category: 'file',
   isAlive: (handle) => handle.fd !== -1,
   clean: (handle) => handle.close(),
-  describe: (handle) => `A FileHandle (fd ${handle.fd}) was still open when the test ended.`,
-  hint: 'await handle.close() in a finally block, or use `await using handle = await open(...)`.',
+  describe: (handle, _detail, scope) => `A FileHandle (fd ${handle.fd}) was still open ${endedText(scope)}.`,
+  // A file's handle outlives its beforeAll: `await using` would close it there.
+  hint: (scope) =>
+    scope === 'test'
+      ? 'await handle.close() in a finally block, or use `await using handle = await open(...)`.'
+      : `await handle.close() ${releaseIn(scope)}.`,
 }
 
 interface ListenerDetail {
@@ -189,7 +198,8 @@ export const processListenerKind: HandleKind<NodeJS.Process> = {
     const { event, listener } = detail as ListenerDetail
     process.removeListener(event, listener)
   },
-  describe: (_process, detail) =>
-    `A process '${String((detail as ListenerDetail).event)}' listener was still added when the test ended.`,
-  hint: 'remove it with process.off(event, listener) in the test or afterEach, or add it with useEventListener().',
+  describe: (_process, detail, scope) =>
+    `A process '${String((detail as ListenerDetail).event)}' listener was still added ${endedText(scope)}.`,
+  hint: (scope) =>
+    `remove it with process.off(event, listener) ${releaseIn(scope)}, or add it with useEventListener().`,
 }

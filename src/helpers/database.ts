@@ -1,6 +1,7 @@
 import { captureStack, originOf } from '../core/origin.js'
 import { ResourceCategory, ResourcePriority } from '../core/types.js'
 import { assertFunction } from '../core/validate.js'
+import { endedText, releaseIn } from '../report/format.js'
 import { currentScope } from '../scope/current.js'
 import type { Scope } from '../scope/scope.js'
 import { type Tracked, track } from './track.js'
@@ -86,8 +87,8 @@ export function trackPool<C>(pool: PoolAdapter<C>, name = 'pool'): TrackedPool<C
             type: 'PoolConnection',
             origin: originOf(origin),
             action: autoClean ? 'cleaned' : 'reported',
-            message: `A connection of ${name} was still checked out when the test ended.`,
-            hint: 'release it (pool.release(connection)) in the test or in afterEach.',
+            message: `A connection of ${name} was still checked out ${endedText(scope.kind)}.`,
+            hint: `release it (pool.release(connection)) ${releaseIn(scope.kind, 'in the test or in afterEach')}.`,
           })
           if (autoClean) await pool.release(connection)
         },

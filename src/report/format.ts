@@ -1,6 +1,39 @@
 import { TestkitError } from '../core/errors.js'
 import type { SourceLocation } from '../core/types.js'
+import type { ScopeKind } from '../scope/state.js'
 import type { CleanupFailureRecord, LeakRecord, ScopeRecord } from './model.js'
+
+/**
+ * How reports name each kind of scope: who left something, when it was found, and where the code
+ * that made it should release it. A file's is released in afterAll: afterEach would release it after
+ * the file's first test, while the others still use it.
+ */
+const SCOPE_WORDS: Record<ScopeKind, { by: string; ended: string; releaseIn: string }> = {
+  test: { by: 'this test', ended: 'when the test ended', releaseIn: 'in the test or afterEach' },
+  file: {
+    by: 'this file',
+    ended: 'when the file ended (after its afterAll hooks)',
+    releaseIn: 'in afterAll',
+  },
+  run: {
+    by: "the run's global setup",
+    ended: 'when the run ended',
+    releaseIn: "in the global setup's teardown",
+  },
+}
+
+/** Who left what a scope of this kind left: 'this test', 'this file'. */
+export const leftBy = (scope: ScopeKind): string => SCOPE_WORDS[scope].by
+
+/** When a leak of a scope of this kind was found: 'when the test ended'. */
+export const endedText = (scope: ScopeKind): string => SCOPE_WORDS[scope].ended
+
+/**
+ * Where a scope of this kind should release what it made, for fix hints: `forTest` in a test
+ * (default 'in the test or afterEach'), 'in afterAll' in a file.
+ */
+export const releaseIn = (scope: ScopeKind, forTest = SCOPE_WORDS.test.releaseIn): string =>
+  scope === 'test' ? forTest : SCOPE_WORDS[scope].releaseIn
 
 /** `file:line:column`, relative to `root` when it is inside it. */
 export function locationText(origin: SourceLocation | null, root?: string): string {
@@ -23,12 +56,12 @@ export function leakLine(leak: LeakRecord, root?: string): string {
 
 /**
  * The message of the error that fails a test: every failure and leak of `severity`, one per line.
- * `by`: who left them ('this test', or the run's global setup).
+ * `by`: who left them (see leftBy()).
  */
 export function scopeFailureMessage(
   record: ScopeRecord,
   root?: string,
-  by = 'this test',
+  by = leftBy('test'),
   severity: 'error' | 'warning' = 'error',
 ): string {
   const lines = [
@@ -59,10 +92,12 @@ export class TestkitScopeError extends TestkitError {
     super('ERR_SCOPE_FAILED', scopeFailureMessage(record, root, by))
     this.record = record
     // The stack points at the line that made the first leak, not at testkit's own frames: test
-    // runners then show that line with a code frame, as for any error thrown there.
+    // runners then show that line with a code frame, as for any error thrown there. With no such line
+    // (a monitor finding, a failed cleanup) it has no frame at all: testkit's own would name its
+    // source files, which the package does not ship.
     const origin = record.leaks.find((leak) => leak.severity === 'error' && leak.origin)?.origin
-    if (origin)
-      this.stack = `${this.name}: ${this.message}\n    at ${origin.file}:${origin.line}:${origin.column}`
+    const at = origin ? `\n    at ${origin.file}:${origin.line}:${origin.column}` : ''
+    this.stack = `${this.name}: ${this.message}${at}`
     // The first failed cleanup's own error, as the cause: test runners print its stack.
     const failed = record.cleanupErrors.find((failure) => failure.severity === 'error' && failure.stack)
     if (failed?.stack) {

@@ -2,7 +2,7 @@ import { resolve } from 'node:path'
 import type { TestProject } from 'vitest/node'
 import { fromTransport, resolveOptions, type TransportedOptions, toTransport } from '../config/options.js'
 import { type BaselineEntry, readBaseline } from '../report/baseline.js'
-import { hasErrors, scopeFailureMessage, TestkitScopeError } from '../report/format.js'
+import { hasErrors, leftBy, scopeFailureMessage, TestkitScopeError } from '../report/format.js'
 import { setRunScope } from '../scope/current.js'
 import { Scope, settingsFor } from '../scope/scope.js'
 import { takeFallbackScope } from '../scope/state.js'
@@ -18,7 +18,7 @@ export function setupRun(project: TestProject): () => Promise<void> {
   return timed(() => startProject(project) ?? (async () => {}))
 }
 
-const BY = "the run's global setup"
+const BY = leftBy('run')
 // Set while a run's scope is open (plugin or global setup file, whichever came first; per process).
 const RUN_OPEN = Symbol.for('@orchestr8/testkit.run-scope-open')
 const holder = globalThis as typeof globalThis & { [RUN_OPEN]?: true }

@@ -5,7 +5,7 @@ import { allEnded, installDetection, uninstallDetection } from '../detect/index.
 import { closeProcFiles } from '../monitor/proc.js'
 import { heapUsed, monitorSettings, type ScopeMark, ScopeMonitor } from '../monitor/scope-monitor.js'
 import { type BaselineEntry, BaselineMatcher } from '../report/baseline.js'
-import { hasErrors, TestkitScopeError } from '../report/format.js'
+import { hasErrors, leftBy, TestkitScopeError } from '../report/format.js'
 import type { ScopeRecord } from '../report/model.js'
 import { endScope, type ScopeEnding } from '../scope/finish.js'
 import {
@@ -124,7 +124,7 @@ async function finish(slot: ScopeSlot, task: TaskLike, mark: ScopeMark | undefin
   const root = vitest.inject('testkitRoot') ?? process.cwd()
   accepts?.(record, task, root)
   ;(task.meta as Record<string, unknown>)[META_KEY] = record
-  if (hasErrors(record)) throw new TestkitScopeError(record, root)
+  if (hasErrors(record)) throw new TestkitScopeError(record, root, leftBy(slot.kind))
 }
 
 function testHook(settings: ScopeSettings): RawAroundEach {

@@ -43,6 +43,14 @@ describe('the leak corpus: one leak per test, of every kind', () => {
         .sort(),
     ).toEqual(['corpus/file-scope.test.ts:10 Server', 'corpus/file-scope.test.ts:6 Interval'])
     expect(leaks.some((leak) => leak.origin?.file.endsWith('singleton.ts'))).toBe(false)
+    // Worded as the file's, with a fix in afterAll: afterEach would clear it after the first test.
+    expect(run.stderr).toContain('testkit: 2 problems left by this file\n')
+    expect(run.stderr).toContain(
+      'A setInterval() timer was still running when the file ended (after its afterAll hooks). Fix: clear it with clearInterval() in afterAll, or create it with useInterval().',
+    )
+    expect(leaks.find((leak) => leak.test === null && leak.type === 'Server')?.hint).toBe(
+      'await server.close() in afterAll and destroy its connections (http: closeAllConnections()), or create it with useServer().',
+    )
     // Shown with a code frame at the line, as Vitest shows its own errors.
     expect(run.stderr).toMatch(
       /❯ corpus\/timers\.test\.ts:5:3\n.*\n.*\n.*setTimeout\(\(\) => \{\}, 60_000\) \/\/ leak: Timeout/,
