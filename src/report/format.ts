@@ -106,4 +106,13 @@ export class TestkitScopeError extends TestkitError {
       this.cause = cause
     }
   }
+
+  /**
+   * What leaves the worker: its name, message and stack (Vitest adds its `cause`). Vitest serializes
+   * an error with every own property, enumerable or not, and its verbose reporter prints them all: the
+   * whole record would follow each failure. Reporters read the record from the test's meta.
+   */
+  toJSON(): { name: string; message: string; stack: string | undefined } {
+    return { name: this.name, message: this.message, stack: this.stack }
+  }
 }

@@ -100,6 +100,23 @@ describe('the leak corpus: one leak per test, of every kind', () => {
     },
   )
 
+  test('--reporter=verbose shows a leak as the default reporter does, without dumping its record', async () => {
+    const run = await runVitest(fixture, [
+      '--project',
+      'corpus',
+      'corpus/timers.test.ts',
+      '--reporter=verbose',
+    ])
+
+    expect(run.code).toBe(1)
+    expect(run.stderr).toContain(
+      'leak: Timeout (timer) created at corpus/timers.test.ts:5:3: A setTimeout() timer was still pending when the test ended.',
+    )
+    expect(run.stdout + run.stderr).not.toContain('Serialized Error')
+    // testkit's reporter reads each test's record from its meta, not from the error.
+    expect(run.report?.leaks).toHaveLength(6)
+  })
+
   test('under TESTKIT_LEAKS=off nothing is tracked', async () => {
     const run = await runVitest(fixture, ['--project', 'corpus', 'corpus/timers.test.ts'], {
       TESTKIT_LEAKS: 'off',

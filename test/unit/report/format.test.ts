@@ -45,3 +45,27 @@ test('an error with no leak origin (a monitor finding) has no stack frames: none
   )
   expect(error.stack).toBe(`TestkitScopeError: ${error.message}`)
 })
+
+test("a TestkitScopeError keeps its code and record, but serializes as a plain error: Vitest's verbose reporter prints every serialized property", () => {
+  const failed = record({
+    findings: [
+      {
+        kind: 'slow-cleanup',
+        severity: 'error',
+        message: 'Cleanup took 400 ms.',
+        value: 400,
+        threshold: 250,
+      },
+    ],
+  })
+
+  const error = new TestkitScopeError(failed)
+
+  expect(error.code).toBe('ERR_SCOPE_FAILED')
+  expect(error.record).toBe(failed)
+  expect(JSON.parse(JSON.stringify(error))).toEqual({
+    name: 'TestkitScopeError',
+    message: error.message,
+    stack: error.stack,
+  })
+})
