@@ -102,6 +102,7 @@ function toLeak(
     category: kind.category,
     type: kind.type,
     origin,
+    ...(kind.originEvent ? { originEvent: kind.originEvent } : {}),
     action: autoClean ? 'cleaned' : 'reported',
     // Worded for the scope it outlived: a file's is fixed in afterAll, not in afterEach.
     message: kind.describe(handle.target as never, handle.detail, scope),

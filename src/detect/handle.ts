@@ -17,6 +17,8 @@ export interface HandleKind<T = unknown> {
   describe(target: T, detail: unknown, scope: ScopeKind): string
   /** How to fix it, in one line, for a leak of a test or of a file (released in afterAll, then). */
   hint(scope: ScopeKind): string
+  /** What happened where it is noted, when not 'created' (see LeakRecord.originEvent). */
+  readonly originEvent?: string
 }
 
 /** One handle a scope created. Hot path: one per timer created during a test, so it is small. */

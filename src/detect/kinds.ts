@@ -48,6 +48,8 @@ function openConnections(server: Server): number {
 export const serverKind: HandleKind<Server> = {
   type: 'Server',
   category: 'network',
+  // Noted by listen(), not by createServer(): its origin is the listen() call.
+  originEvent: 'listen() called',
   isAlive: (server) => server.listening || openConnections(server) > 0,
   // close() was called: it stops listening at once, then waits for its open connections.
   isClosing: (server) => !server.listening,
@@ -193,6 +195,7 @@ const isListed = ({ event, listener }: ListenerDetail) =>
 export const processListenerKind: HandleKind<NodeJS.Process> = {
   type: 'ProcessListener',
   category: 'event',
+  originEvent: 'added',
   isAlive: (_process, detail) => isListed(detail as ListenerDetail),
   clean: (_process, detail) => {
     const { event, listener } = detail as ListenerDetail

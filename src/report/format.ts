@@ -49,9 +49,12 @@ export function failureLine(failure: CleanupFailureRecord): string {
   return `cleanup of "${failure.resourceId}" (${failure.category}${what}) ${verb}: ${failure.message}`
 }
 
+/** What happened at a leak's origin: 'created' unless its kind says otherwise ('listen() called'). */
+export const originEventOf = (leak: Pick<LeakRecord, 'originEvent'>): string => leak.originEvent ?? 'created'
+
 /** One line for a leak. */
 export function leakLine(leak: LeakRecord, root?: string): string {
-  return `${leak.type} (${leak.category}) created at ${locationText(leak.origin, root)}: ${leak.message} Fix: ${leak.hint}`
+  return `${leak.type} (${leak.category}) ${originEventOf(leak)} at ${locationText(leak.origin, root)}: ${leak.message} Fix: ${leak.hint}`
 }
 
 /**

@@ -10,6 +10,11 @@ export interface LeakRecord {
   type: string
   /** The first frame in the user's code that created it, or null. */
   origin: SourceLocation | null
+  /**
+   * What happened at `origin`, when not 'created': 'listen() called' for a server (noted when it
+   * starts listening, wherever it was created), 'added' for a process listener.
+   */
+  originEvent?: string
   /** 'cleaned' when testkit released it afterwards, 'reported' when it was left alone. */
   action: 'cleaned' | 'reported'
   severity: Severity

@@ -1,6 +1,7 @@
 import { relative, sep } from 'node:path'
 import type { SourceLocation } from '../core/types.js'
 import type { BaselineEntry } from './baseline.js'
+import { originEventOf } from './format.js'
 import type {
   CleanupFailureRecord,
   LeakRecord,
@@ -11,12 +12,14 @@ import type {
 } from './model.js'
 
 /** A leak in the JSON report. */
-export interface ReportLeak extends Omit<LeakRecord, 'origin'> {
+export interface ReportLeak extends Omit<LeakRecord, 'origin' | 'originEvent'> {
   /** The test file, relative to the project root. */
   file: string
   /** The test's full name (describe names joined by ' > '), or null for the file's own scope. */
   test: string | null
   origin: SourceLocation | null
+  /** What happened at `origin`: 'created', 'listen() called' (a server), 'added' (a process listener). */
+  originEvent: string
 }
 
 /** A failed cleanup in the JSON report. */
@@ -122,7 +125,13 @@ export class RunReport {
   add(file: string, test: string | null, record: ScopeRecord): void {
     const at = this.relative(file)
     for (const leak of record.leaks)
-      this.#leaks.push({ ...leak, file: at, test, origin: this.#at(leak.origin) })
+      this.#leaks.push({
+        ...leak,
+        file: at,
+        test,
+        origin: this.#at(leak.origin),
+        originEvent: originEventOf(leak),
+      })
     for (const failure of record.cleanupErrors) {
       this.#cleanupErrors.push({ ...failure, origin: this.#at(failure.origin), file: at, test })
     }

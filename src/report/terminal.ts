@@ -124,7 +124,9 @@ export function renderSummary(report: JsonReport, level: 0 | 1 | 2 | 3, reportPa
         lines.push(
           `    ${mark(leak.severity)} ${where(leak)}${leak.accepted ? c.dim(' (accepted by the baseline)') : ''}`,
         )
-        lines.push(`      ${leak.type} created at ${c.underline(at)}, ${leak.action}: ${leak.message}`)
+        lines.push(
+          `      ${leak.type} ${leak.originEvent} at ${c.underline(at)}, ${leak.action}: ${leak.message}`,
+        )
         lines.push(`      ${c.dim(`fix: ${leak.hint}`)}`)
       }
     }

@@ -51,6 +51,13 @@ describe('the leak corpus: one leak per test, of every kind', () => {
     expect(leaks.find((leak) => leak.test === null && leak.type === 'Server')?.hint).toBe(
       'await server.close() in afterAll and destroy its connections (http: closeAllConnections()), or create it with useServer().',
     )
+    // A server is noted when it starts listening: its origin is the listen() call, and says so.
+    expect(run.stderr).toContain('Server (network) listen() called at corpus/file-scope.test.ts:10:')
+    expect(run.stdout).toContain('Server listen() called at corpus/file-scope.test.ts:10:')
+    const servers = leaks.filter((leak) => leak.type === 'Server')
+    expect(servers.length).toBeGreaterThan(1)
+    expect(servers.every((leak) => leak.originEvent === 'listen() called')).toBe(true)
+    expect(leaks.find((leak) => leak.type === 'Timeout')?.originEvent).toBe('created')
     // Shown with a code frame at the line, as Vitest shows its own errors.
     expect(run.stderr).toMatch(
       /❯ corpus\/timers\.test\.ts:5:3\n.*\n.*\n.*setTimeout\(\(\) => \{\}, 60_000\) \/\/ leak: Timeout/,
