@@ -1,4 +1,5 @@
 import { isOwnFile } from '../core/origin.js'
+import { releaseIn } from '../report/format.js'
 import type { LeakRecord, Severity } from '../report/model.js'
 import { matchesRule, type ScopeSlot } from '../scope/state.js'
 import { descriptors, isHeldFile, opened } from './descriptors.js'
@@ -74,7 +75,7 @@ export function heldFiles(
       origin: null,
       action: 'reported' as const,
       message: `${fds.length === 1 ? '1 descriptor' : `${fds.length} descriptors`} of ${file} (fd ${which}) opened and still open.`,
-      hint: 'close it (fs.close, stream.destroy(), handle.close()) in the test or afterEach, or register it with useResource().',
+      hint: `close it (fs.close, stream.destroy(), handle.close()) ${releaseIn(scope.slot.kind)}, or register it with useResource().`,
     }
     if (scope.slot.settings.ignore.some((rule) => matchesRule(rule, leak))) continue
     const severity = scope.slot.scope?.isAllowed('file') ? 'warning' : scope.severity

@@ -137,6 +137,13 @@ describe('descriptors held across tests (fixtures/monitor/descriptors)', () => {
       ['then reads a file and keeps another', 'data.txt'],
       ['keeps a stream open', 'data.txt'],
     ])
+    // A file's descriptor is released in afterAll, a test's in the test or afterEach.
+    expect(held.map((leak) => leak.hint.match(/ (in afterAll|in the test or afterEach),/)?.[1])).toEqual([
+      'in afterAll',
+      'in afterAll',
+      'in the test or afterEach',
+      'in the test or afterEach',
+    ])
     expect(
       run.report?.tests.find((entry) => entry.test === 'registers a resource and opens no file'),
     ).toMatchObject({
