@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { InvalidArgumentError } from '../core/errors.js'
 import type { LeakRecord } from './model.js'
 import type { ReportLeak } from './run-report.js'
@@ -78,9 +79,18 @@ export function readBaseline(path: string): BaselineEntry[] {
   return file.leaks
 }
 
-/** Writes the baseline from a run's leaks, sorted so that its diff is readable. */
-export function writeBaseline(path: string, leaks: readonly ReportLeak[]): BaselineEntry[] {
-  const entries = leaks.map(toEntry).sort((a, b) => baselineKey(a).localeCompare(baselineKey(b)))
+/**
+ * Writes the baseline from a run's leaks and the entries `kept` from before (those of tests that did
+ * not run), sorted so that its diff is readable.
+ */
+export function writeBaseline(
+  path: string,
+  leaks: readonly ReportLeak[],
+  kept: readonly BaselineEntry[] = [],
+): BaselineEntry[] {
+  const entries = [...kept, ...leaks.map(toEntry)].sort((a, b) =>
+    baselineKey(a).localeCompare(baselineKey(b)),
+  )
   const file: BaselineFile = { schemaVersion: 1, comment: COMMENT, leaks: entries }
   writeFileSync(path, `${JSON.stringify(file, null, 2)}\n`)
   return entries
@@ -115,7 +125,7 @@ export class BaselineMatcher {
   }
 }
 
-/** Baseline entries that no run leak matched: fixed, so they can be removed. */
+/** Baseline entries that no run leak matched: fixed, so they can be removed. Give it only the entries the run checks. */
 export function staleEntries(
   entries: readonly BaselineEntry[],
   leaks: readonly ReportLeak[],
@@ -133,4 +143,54 @@ export function staleEntries(
     else stale.push(entry)
   }
   return stale
+}
+
+/**
+ * What a run can say about baseline entries. A partial run (one file, `-t`, `.skip`, `--shard`) says
+ * nothing of the leaks of the tests it did not run, so their entries can be neither found stale nor
+ * replaced; an entry of a test or file that no longer exists can be.
+ */
+export class RunScopes {
+  readonly #root: string
+  readonly #ran = new Set<string>()
+  /** The full names of each collected file's tests, run or not. */
+  readonly #tests = new Map<string, Set<string>>()
+
+  /** `root`: the project root, which entries' paths are relative to. */
+  constructor(root: string) {
+    this.#root = root
+  }
+
+  /**
+   * Adds a file the run collected (`file` relative to the root): whether its own scope ran (its
+   * module passed or failed), and each of its tests' full names with whether it ran.
+   */
+  addFile(file: string, ran: boolean, tests: Iterable<readonly [name: string, ran: boolean]>): void {
+    if (ran) this.#ran.add(JSON.stringify([file, null]))
+    const names = new Set<string>()
+    for (const [name, testRan] of tests) {
+      names.add(name)
+      if (testRan) this.#ran.add(JSON.stringify([file, name]))
+    }
+    // A file that collected no tests (it failed to import) cannot tell a deleted test from the rest.
+    if (names.size > 0) this.#tests.set(file, names)
+  }
+
+  /** Whether the run checks this entry: its test (or file) ran, or it names a test or file that is gone. */
+  checks(entry: Pick<BaselineEntry, 'file' | 'test'>): boolean {
+    if (this.#ran.has(JSON.stringify([entry.file, entry.test]))) return true
+    const names = this.#tests.get(entry.file)
+    if (names !== undefined) return entry.test !== null && !names.has(entry.test)
+    return !existsSync(resolve(this.#root, entry.file))
+  }
+}
+
+/** Entries split by whether the run checks them: only those it does can be found stale or replaced. */
+export function splitByRun(
+  entries: readonly BaselineEntry[],
+  scopes: RunScopes,
+): { checked: BaselineEntry[]; notRun: BaselineEntry[] } {
+  const split = { checked: [] as BaselineEntry[], notRun: [] as BaselineEntry[] }
+  for (const entry of entries) (scopes.checks(entry) ? split.checked : split.notRun).push(entry)
+  return split
 }

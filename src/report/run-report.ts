@@ -84,8 +84,13 @@ export interface JsonReport {
     file: string
     /** Leaks of this run it accepted. */
     accepted: number
-    /** Its entries that no leak matched any more: remove them. */
+    /** Its entries that no leak matched any more: remove them. Only entries of tests that ran are checked. */
     stale: BaselineEntry[]
+    /**
+     * Its entries whose test (or file, for `test: null`) did not run: not in the files run, skipped
+     * by a filter, `.skip` or `-t`, or in another shard. Not checked; kept as they were when written.
+     */
+    notRun: number
     /** True when this run wrote it (TESTKIT_UPDATE_BASELINE=1). */
     written: boolean
   }

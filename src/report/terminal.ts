@@ -164,21 +164,34 @@ export function renderSummary(report: JsonReport, level: 0 | 1 | 2 | 3, reportPa
   return lines.join('\n')
 }
 
-/** What the baseline of accepted leaks says: written, or entries that can go. */
+const entries = (count: number) => `${count} entr${count === 1 ? 'y' : 'ies'}`
+
+/** What the baseline of accepted leaks says: written, entries that can go, entries this run could not check. */
 function baselineLines(report: JsonReport, c: Palette): string[] {
   const baseline = report.baseline
   if (baseline === undefined) return []
   if (baseline.written) {
+    const kept = baseline.notRun > 0 ? `; ${entries(baseline.notRun)} of tests that did not run kept` : ''
     return [
-      `Baseline ${baseline.file} written with ${baseline.accepted} accepted leak${baseline.accepted === 1 ? '' : 's'}.`,
+      `Baseline ${baseline.file} written with ${baseline.accepted} accepted leak${baseline.accepted === 1 ? '' : 's'}${kept}.`,
     ]
   }
-  if (baseline.stale.length === 0) return []
-  const lines = [
+  // A partial run (one file, -t, a shard) checks only its own tests' entries: say so, lest "no stale
+  // entries" read as the whole baseline checked.
+  const lines =
+    baseline.notRun > 0
+      ? [
+          c.dim(
+            `Baseline ${baseline.file}: ${entries(baseline.notRun)} not checked: their tests did not run.`,
+          ),
+        ]
+      : []
+  if (baseline.stale.length === 0) return lines
+  lines.push(
     c.yellow(
       `Baseline ${baseline.file}: ${baseline.stale.length} accepted leak${baseline.stale.length === 1 ? ' no longer occurs' : 's no longer occur'}; remove ${baseline.stale.length === 1 ? 'it' : 'them'}:`,
     ),
-  ]
+  )
   for (const entry of baseline.stale) {
     lines.push(
       `  ${entry.file}${entry.test ? ` > ${entry.test}` : ' (file scope)'}: ${entry.type} (${entry.category}) at ${entry.origin ?? 'unknown location'}`,

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import type { Reporter, TestModule, Vitest } from 'vitest/node'
 import { resolveOptions, type TestkitOptions } from '../config/options.js'
-import { readBaseline, staleEntries, writeBaseline } from '../report/baseline.js'
+import { RunScopes, readBaseline, splitByRun, staleEntries, writeBaseline } from '../report/baseline.js'
 import type { ScopeRecord } from '../report/model.js'
 import { type JsonReport, RunReport } from '../report/run-report.js'
 import { colorLevel, githubAnnotations, renderSummary } from '../report/terminal.js'
@@ -15,6 +15,9 @@ const BRAND = Symbol.for('@orchestr8/testkit.reporter')
 export function isTestkitReporterInstance(value: unknown): boolean {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true
 }
+
+/** Whether a test or a file ran: skipped ones (a filter, `.skip`, `-t`) and unfinished ones did not. */
+const hasRun = (state: string) => state === 'passed' || state === 'failed'
 
 /**
  * The testkit reporter: at the end of the run, a summary of cleanup failures and leaks (one line when
@@ -40,24 +43,31 @@ export default class TestkitReporter implements Reporter {
     this.#vitest = vitest
   }
 
-  /** Compares the run with the baseline file, or rewrites it from the run's leaks. */
+  /**
+   * Compares the run with the baseline file, or rewrites it from the run's leaks. Only the entries the
+   * run checks (see RunScopes) are compared or replaced; the others are counted, and kept when rewriting.
+   */
   #baseline(
     report: RunReport,
     path: string,
     json: JsonReport,
     update: boolean,
+    scopes: RunScopes,
   ): NonNullable<JsonReport['baseline']> {
     const file = report.relative(path)
+    const entries = splitByRun(readBaseline(path), scopes)
+    const notRun = entries.notRun.length
     if (update) {
       // The leaks that would fail a test: warnings (an idle keep-alive socket, an allowed category)
-      // need no entry, and an entry no run accepts would be reported stale on every run.
-      const accepted = json.leaks.filter((leak) => leak.accepted)
-      writeBaseline(path, accepted)
-      return { file, accepted: accepted.length, stale: [], written: true }
+      // need no entry, and an entry no run accepts would be reported stale on every run. A scope that
+      // did not run keeps its entries: a file skipped under -t still runs its top level, not its beforeAll.
+      const accepted = json.leaks.filter((leak) => leak.accepted && scopes.checks(leak))
+      writeBaseline(path, accepted, entries.notRun)
+      return { file, accepted: accepted.length, stale: [], notRun, written: true }
     }
-    const entries = readBaseline(path)
     const accepted = json.leaks.filter((leak) => leak.accepted)
-    return { file, accepted: accepted.length, stale: staleEntries(entries, accepted), written: false }
+    const stale = staleEntries(entries.checked, accepted)
+    return { file, accepted: accepted.length, stale, notRun, written: false }
   }
 
   onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
@@ -73,6 +83,7 @@ export default class TestkitReporter implements Reporter {
     const options = resolveOptions(this.#options)
     const root = vitest.config.root
     const report = new RunReport(root)
+    const scopes = new RunScopes(root)
     let runMs = 0
     let filesMs = 0
     for (const module of testModules) {
@@ -84,9 +95,15 @@ export default class TestkitReporter implements Reporter {
         time.collectDuration +
         time.prepareDuration +
         time.environmentSetupDuration
+      const tests = [...module.children.allTests()]
+      scopes.addFile(
+        report.relative(module.moduleId),
+        hasRun(module.state()),
+        tests.map((test) => [test.fullName, hasRun(test.result().state)] as const),
+      )
       const fileRecord = module.meta()[META_KEY as never] as ScopeRecord | undefined
       if (fileRecord) report.add(module.moduleId, null, fileRecord)
-      for (const test of module.children.allTests()) {
+      for (const test of tests) {
         report.countTest()
         const record = test.meta()[META_KEY as never] as ScopeRecord | undefined
         if (record) report.add(module.moduleId, test.fullName, record)
@@ -94,7 +111,13 @@ export default class TestkitReporter implements Reporter {
     }
     const json = report.toJSON(runMs, filesMs, mainMs() + performance.now() - start)
     if (options.baseline !== false)
-      json.baseline = this.#baseline(report, resolve(root, options.baseline), json, options.updateBaseline)
+      json.baseline = this.#baseline(
+        report,
+        resolve(root, options.baseline),
+        json,
+        options.updateBaseline,
+        scopes,
+      )
     let written: string | undefined
     if (options.report !== false) {
       const path = resolve(root, options.report)

@@ -113,3 +113,66 @@ test('a baseline written from a run with warnings lists only the leaks that fail
     rmSync(work, { recursive: true, force: true })
   }
 })
+
+test('a run of some files or tests checks and rewrites only their entries: the rest are kept, and counted as not run', async () => {
+  const work = mkdtempSync(join(tmpdir(), 'testkit-baseline-partial-'))
+  const baseline = join(work, 'testkit-baseline.json')
+  const env = { TESTKIT_BASELINE: baseline }
+  // 6 leaks in timers (one per test), 2 in events, 2 of file-scope's own scope (test: null).
+  const timers = 'corpus/timers.test.ts'
+  const files = [timers, 'corpus/events.test.ts', 'corpus/file-scope.test.ts']
+  try {
+    await runVitest(fixture, ['--project', 'corpus', ...files], { ...env, TESTKIT_UPDATE_BASELINE: '1' })
+    const full = JSON.parse(readFileSync(baseline, 'utf8')).leaks
+    expect(full).toHaveLength(10)
+    // A file deleted since: its entry is stale whatever ran.
+    const deleted = {
+      file: 'corpus/deleted.test.ts',
+      test: 'gone',
+      category: 'timer',
+      type: 'Timeout',
+      origin: null,
+    }
+    writeFileSync(baseline, JSON.stringify({ schemaVersion: 1, comment: '', leaks: [...full, deleted] }))
+
+    // One file: the other files' entries are neither stale nor checked.
+    const oneFile = await runVitest(fixture, ['--project', 'corpus', timers], env)
+    expect(oneFile.code).toBe(0)
+    expect(oneFile.report?.baseline).toMatchObject({ accepted: 6, stale: [deleted], notRun: 4 })
+    expect(oneFile.stdout).toContain(
+      '1 accepted leak no longer occurs; remove it:\n  corpus/deleted.test.ts > gone',
+    )
+    expect(oneFile.stdout).toContain('4 entries not checked: their tests did not run')
+
+    // -t: the tests it filters out are skipped, and so is a file all of whose tests are.
+    const filtered = await runVitest(fixture, ['--project', 'corpus', ...files, '-t', 'leaks a'], env)
+    expect(filtered.code).toBe(0)
+    // Out: timers' "is blamed for its beforeEach" and file-scope's scope (its one test is filtered out).
+    expect(filtered.report?.baseline).toMatchObject({ stale: [deleted], notRun: 3 })
+
+    // Two shards merged (--merge-reports): the merging run sees every file, and checks every entry.
+    for (const shard of ['1/2', '2/2']) {
+      const blob = join(work, 'blobs', `${shard.replace('/', '-')}.json`)
+      await runVitest(
+        fixture,
+        ['--project', 'corpus', ...files, `--shard=${shard}`, '--reporter=blob', `--outputFile=${blob}`],
+        env,
+      )
+    }
+    const merged = await runVitest(fixture, [`--merge-reports=${join(work, 'blobs')}`], env)
+    expect(merged.report?.baseline).toMatchObject({ accepted: 10, stale: [deleted], notRun: 0 })
+
+    // Rewritten from one file: its entries replaced, the deleted file's dropped, the others kept as they were.
+    const rewritten = await runVitest(fixture, ['--project', 'corpus', timers], {
+      ...env,
+      TESTKIT_UPDATE_BASELINE: '1',
+    })
+    expect(rewritten.report?.baseline).toMatchObject({ accepted: 6, notRun: 4, written: true })
+    expect(rewritten.stdout).toContain(
+      'written with 6 accepted leaks; 4 entries of tests that did not run kept',
+    )
+    expect(JSON.parse(readFileSync(baseline, 'utf8')).leaks).toEqual(full)
+  } finally {
+    rmSync(work, { recursive: true, force: true })
+  }
+})
