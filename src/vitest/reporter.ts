@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import type { Reporter, TestModule, Vitest } from 'vitest/node'
+import type { Reporter, ResolvedConfig, TestModule, Vitest } from 'vitest/node'
 import { resolveOptions, type TestkitOptions } from '../config/options.js'
 import { RunScopes, readBaseline, splitByRun, staleEntries, writeBaseline } from '../report/baseline.js'
 import type { ScopeRecord } from '../report/model.js'
@@ -19,9 +19,36 @@ export function isTestkitReporterInstance(value: unknown): boolean {
 /** Whether a test or a file ran: skipped ones (a filter, `.skip`, `-t`) and unfinished ones did not. */
 const hasRun = (state: string) => state === 'passed' || state === 'failed'
 
+/** Vitest's reporters whose output a program reads, each with whether an `outputFile` takes it off stdout. */
+const MACHINE_READABLE = new Map([
+  ['json', true],
+  ['junit', true],
+  ['tap', false],
+  ['tap-flat', false],
+])
+
+/**
+ * Whether one of the reporters Vitest runs writes JSON, JUnit XML or TAP to stdout, where a program
+ * reads it (`vitest run --reporter=json > out.json`). `json` and `junit` write to a file instead when
+ * they have one, as Vitest resolves it: the reporter's own `outputFile` option, else the config's (one
+ * path, or one per reporter name). A reporter given as an instance is not recognised.
+ */
+export function machineReadableOnStdout(config: Pick<ResolvedConfig, 'reporters' | 'outputFile'>): boolean {
+  return config.reporters.some((entry) => {
+    if (!Array.isArray(entry) || typeof entry[0] !== 'string') return false
+    const canUseFile = MACHINE_READABLE.get(entry[0])
+    if (canUseFile === undefined) return false
+    if (!canUseFile) return true
+    const own = (entry[1] as { outputFile?: unknown } | undefined)?.outputFile
+    const shared = typeof config.outputFile === 'string' ? config.outputFile : config.outputFile?.[entry[0]]
+    return !(own ?? shared)
+  })
+}
+
 /**
  * The testkit reporter: at the end of the run, a summary of cleanup failures and leaks (one line when
- * all is clean), the JSON report, and GitHub annotations under `GITHUB_ACTIONS=true`. It reads what
+ * all is clean), the JSON report, and GitHub annotations under `GITHUB_ACTIONS=true`; the summary and
+ * annotations go to stderr when another reporter writes JSON, JUnit or TAP to stdout. It reads what
  * travelled with each test's result, so it is right under `--shard` and `--merge-reports`.
  */
 export default class TestkitReporter implements Reporter {
@@ -125,10 +152,13 @@ export default class TestkitReporter implements Reporter {
       writeFileSync(path, `${JSON.stringify(json, null, 2)}\n`)
       written = report.relative(path)
     }
-    const level = colorLevel(process.env, process.stdout.isTTY === true)
-    vitest.logger.log(`\n${renderSummary(json, level, written)}\n`)
+    // Machine-readable output on stdout must stay valid: the summary goes to stderr after it.
+    const toStderr = machineReadableOnStdout(vitest.config)
+    const print = (text: string) => (toStderr ? vitest.logger.error(text) : vitest.logger.log(text))
+    const level = colorLevel(process.env, (toStderr ? process.stderr : process.stdout).isTTY === true)
+    print(`\n${renderSummary(json, level, written)}\n`)
     if (process.env.GITHUB_ACTIONS === 'true') {
-      for (const line of githubAnnotations(json)) vitest.logger.log(line)
+      for (const line of githubAnnotations(json)) print(line)
     }
   }
 }
