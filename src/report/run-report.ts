@@ -1,4 +1,5 @@
 import { relative, sep } from 'node:path'
+import type { LeakPolicy } from '../config/options.js'
 import type { SourceLocation } from '../core/types.js'
 import type { BaselineEntry } from './baseline.js'
 import { originEventOf } from './format.js'
@@ -52,7 +53,10 @@ export interface JsonReport {
   summary: {
     /** Tests whose results were seen. */
     tests: number
+    /** Leaks found; always 0 under `leakPolicy: 'off'`, where none are looked for. */
     leaks: number
+    /** The `leaks` option of the run: 'off' means leaks were not tracked, not that there were none. */
+    leakPolicy: LeakPolicy
     cleanupErrors: number
     errors: number
     warnings: number
@@ -99,6 +103,7 @@ export interface JsonReport {
 /** Collects scope records from any test runner and turns them into the report. Framework-free. */
 export class RunReport {
   readonly root: string
+  readonly #leakPolicy: LeakPolicy
   readonly #leaks: ReportLeak[] = []
   readonly #cleanupErrors: ReportCleanupError[] = []
   readonly #findings: ReportFinding[] = []
@@ -106,8 +111,10 @@ export class RunReport {
   readonly #slowest: JsonReport['slowestCleanups'] = []
   #tests = 0
 
-  constructor(root: string) {
+  /** `leakPolicy`: the run's `leaks` option, which says whether a leak count of 0 means anything. */
+  constructor(root: string, leakPolicy: LeakPolicy = 'fail') {
     this.root = root
+    this.#leakPolicy = leakPolicy
   }
 
   /** A path relative to the project root, with forward slashes. */
@@ -167,6 +174,7 @@ export class RunReport {
       summary: {
         tests: this.#tests,
         leaks: this.#leaks.length,
+        leakPolicy: this.#leakPolicy,
         cleanupErrors: this.#cleanupErrors.length,
         errors: count('error'),
         warnings: count('warning'),

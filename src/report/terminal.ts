@@ -105,13 +105,16 @@ export function renderSummary(report: JsonReport, level: 0 | 1 | 2 | 3, reportPa
   const cost = `${summary.resources} resource${summary.resources === 1 ? '' : 's'} registered, cleanup took ${ms(summary.cleanupMs)} (${share})`
   const baseline = baselineLines(report, c)
   const figures = figuresLine(report)
+  // Under leaks: 'off' none are looked for: "no leaks" would read as a clean bill.
+  const untracked = summary.leakPolicy === 'off' ? "leak tracking off (leaks: 'off')" : undefined
   if (summary.leaks === 0 && summary.cleanupErrors === 0 && summary.findings === 0) {
-    const clean = `${c.green('testkit')} no leaks, no cleanup failures, no figure over its threshold: ${cost}`
+    const name = untracked ? c.yellow('testkit') : c.green('testkit')
+    const clean = `${name} ${untracked ? `${untracked};` : 'no leaks,'} no cleanup failures, no figure over its threshold: ${cost}`
     return [clean, ...(figures ? [c.dim(figures)] : []), ...baseline].join('\n')
   }
   const mark = (severity: string) => (severity === 'error' ? c.red('✗') : c.yellow('!'))
   const lines = [
-    `${c.bold.red('testkit')} ${summary.errors} error${summary.errors === 1 ? '' : 's'}, ${summary.warnings} warning${summary.warnings === 1 ? '' : 's'}`,
+    `${c.bold.red('testkit')} ${summary.errors} error${summary.errors === 1 ? '' : 's'}, ${summary.warnings} warning${summary.warnings === 1 ? '' : 's'}${untracked ? `; ${untracked}` : ''}`,
   ]
   if (report.leaks.length > 0) {
     lines.push('', c.bold('Leaks'))

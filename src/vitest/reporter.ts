@@ -109,7 +109,7 @@ export default class TestkitReporter implements Reporter {
       return
     const options = resolveOptions(this.#options)
     const root = vitest.config.root
-    const report = new RunReport(root)
+    const report = new RunReport(root, options.leaks)
     const scopes = new RunScopes(root)
     let runMs = 0
     let filesMs = 0

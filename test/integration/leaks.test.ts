@@ -123,13 +123,16 @@ describe('the leak corpus: one leak per test, of every kind', () => {
     expect(run.report?.leaks).toHaveLength(6)
   })
 
-  test('under TESTKIT_LEAKS=off nothing is tracked', async () => {
+  test('under TESTKIT_LEAKS=off nothing is tracked, and the summary says so rather than "no leaks"', async () => {
     const run = await runVitest(fixture, ['--project', 'corpus', 'corpus/timers.test.ts'], {
       TESTKIT_LEAKS: 'off',
     })
 
     expect(run.code).toBe(0)
     expect(run.report?.leaks).toEqual([])
+    expect(run.report?.summary.leakPolicy).toBe('off')
+    expect(run.stdout).toContain("testkit leak tracking off (leaks: 'off'); no cleanup failures")
+    expect(run.stdout).not.toContain('no leaks')
   })
 
   test('with TESTKIT_AUTO_CLEAN=false leaks are reported and left alone', async () => {

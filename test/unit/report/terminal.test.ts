@@ -26,6 +26,7 @@ function report(first: Partial<ScopeMetrics>, second: Partial<ScopeMetrics>): Js
     summary: {
       tests: 2,
       leaks: 0,
+      leakPolicy: 'fail',
       cleanupErrors: 0,
       errors: 0,
       warnings: 0,
@@ -108,4 +109,38 @@ test('the colour level: FORCE_COLOR wins (its level, or 1), then NO_COLOR turns 
   expect(colorLevel({ FORCE_COLOR: '3' }, false)).toBe(3)
   expect(colorLevel({ FORCE_COLOR: 'true' }, false)).toBe(1)
   for (const off of ['0', 'false', '']) expect(colorLevel({ FORCE_COLOR: off }, false)).toBe(0)
+})
+
+test("under leaks: 'off' a run with no leak says that leaks were not tracked, not that there were none", () => {
+  const clean = report({}, {})
+  expect(renderSummary(clean, 0).split('\n')[0]).toMatch(/^testkit no leaks, no cleanup failures/)
+
+  const off = { ...clean, summary: { ...clean.summary, leakPolicy: 'off' as const } }
+  const line = renderSummary(off, 0).split('\n')[0]
+  expect(line).toMatch(
+    /^testkit leak tracking off \(leaks: 'off'\); no cleanup failures, no figure over its threshold: /,
+  )
+  expect(line).not.toContain('no leaks')
+
+  // With a cleanup failure to show, the header says it too.
+  const failing = {
+    ...off,
+    summary: { ...off.summary, cleanupErrors: 1, warnings: 1 },
+    cleanupErrors: [
+      {
+        file: 'a.test.ts',
+        test: 'closes',
+        resourceId: 'resource#1',
+        category: 'critical' as const,
+        description: undefined,
+        message: 'boom',
+        origin: null,
+        timeout: false,
+        severity: 'warning' as const,
+      },
+    ],
+  }
+  expect(renderSummary(failing, 0).split('\n')[0]).toBe(
+    "testkit 0 errors, 1 warning; leak tracking off (leaks: 'off')",
+  )
 })
