@@ -36,9 +36,10 @@ export function startProject(project: TestProject): (() => Promise<void>) | unde
   // so that projects with roots of their own (a monorepo's packages) share one baseline with it.
   const root = project.vitest.config.root
   project.provide('testkitRoot', root)
-  // Read once here, so that a malformed baseline stops the run at start-up.
+  // Read once here, so that a malformed baseline stops the run at start-up; not when the run rewrites
+  // it (TESTKIT_UPDATE_BASELINE=1, which the error tells the user to run): every leak is accepted then.
   const baseline: BaselineEntry[] =
-    options.baseline === false ? [] : readBaseline(resolve(root, options.baseline))
+    options.baseline === false || options.updateBaseline ? [] : readBaseline(resolve(root, options.baseline))
   project.provide('testkitBaseline', baseline)
   if (holder[RUN_OPEN]) return undefined
   holder[RUN_OPEN] = true

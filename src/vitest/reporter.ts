@@ -2,7 +2,14 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import type { Reporter, ResolvedConfig, TestModule, Vitest } from 'vitest/node'
 import { resolveOptions, type TestkitOptions } from '../config/options.js'
-import { RunScopes, readBaseline, splitByRun, staleEntries, writeBaseline } from '../report/baseline.js'
+import {
+  type BaselineEntry,
+  RunScopes,
+  readBaseline,
+  splitByRun,
+  staleEntries,
+  writeBaseline,
+} from '../report/baseline.js'
 import type { ScopeRecord } from '../report/model.js'
 import { type JsonReport, RunReport } from '../report/run-report.js'
 import { colorLevel, githubAnnotations, renderSummary } from '../report/terminal.js'
@@ -14,6 +21,15 @@ const BRAND = Symbol.for('@orchestr8/testkit.reporter')
 /** Whether `value` is a testkit reporter, from any copy of its class (the ESM or the CJS build). */
 export function isTestkitReporterInstance(value: unknown): boolean {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true
+}
+
+/** The baseline's entries, or none when it is malformed: a rewrite replaces it whole. */
+function readOrNone(path: string): BaselineEntry[] {
+  try {
+    return readBaseline(path)
+  } catch {
+    return []
+  }
 }
 
 /** Whether a test or a file ran: skipped ones (a filter, `.skip`, `-t`) and unfinished ones did not. */
@@ -82,7 +98,7 @@ export default class TestkitReporter implements Reporter {
     scopes: RunScopes,
   ): NonNullable<JsonReport['baseline']> {
     const file = report.relative(path)
-    const entries = splitByRun(readBaseline(path), scopes)
+    const entries = splitByRun(update ? readOrNone(path) : readBaseline(path), scopes)
     const notRun = entries.notRun.length
     if (update) {
       // The leaks that would fail a test: warnings (an idle keep-alive socket, an allowed category)

@@ -64,8 +64,18 @@ test('a malformed baseline stops the run at start-up, naming the file', async ()
     })
     expect(run.code).not.toBe(0)
     expect(run.stdout + run.stderr).toContain(
-      `testkit baseline "${baseline}" must be { "schemaVersion": 1, "leaks": [...] }`,
+      `testkit baseline "${baseline}" must be { "schemaVersion": 1, "leaks": [...] }; regenerate it with TESTKIT_UPDATE_BASELINE=1.`,
     )
+    // Which is what the message says to do: the rewrite replaces it.
+    const rewritten = await runVitest(fixture, ['--project', 'corpus', 'corpus/timers.test.ts'], {
+      TESTKIT_BASELINE: baseline,
+      TESTKIT_UPDATE_BASELINE: '1',
+    })
+    expect(rewritten.code).toBe(0)
+    expect(JSON.parse(readFileSync(baseline, 'utf8')).leaks).toHaveLength(
+      rewritten.report?.leaks.length ?? -1,
+    )
+    expect(rewritten.report?.leaks.length).toBeGreaterThan(0)
   } finally {
     rmSync(work, { recursive: true, force: true })
   }
