@@ -4,7 +4,7 @@ import { assertFunction } from '../core/validate.js'
 import { endedText, releaseIn } from '../report/format.js'
 import { currentScope } from '../scope/current.js'
 import type { Scope } from '../scope/scope.js'
-import { type Tracked, track } from './track.js'
+import { roomFor, type Tracked, track } from './track.js'
 
 /** A database connection closed when the test (or file, from `beforeAll`) ends. */
 export interface TrackedDatabase<D> extends Tracked {
@@ -35,6 +35,7 @@ export function useDatabase<D>(
       description: `database ${(db as object)?.constructor?.name ?? typeof db}`,
     }),
   })
+  roomFor(ResourceCategory.DATABASE)
   const opened = open()
   return opened instanceof Promise ? opened.then(wrap) : wrap(opened)
 }

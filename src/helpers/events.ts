@@ -2,7 +2,7 @@ import type { EventEmitter } from 'node:events'
 import { describe, InvalidArgumentError } from '../core/errors.js'
 import { ResourceCategory, ResourcePriority } from '../core/types.js'
 import { assertFunction } from '../core/validate.js'
-import { type Tracked, track } from './track.js'
+import { roomFor, type Tracked, track } from './track.js'
 
 type Listener = (...args: never[]) => unknown
 
@@ -29,11 +29,13 @@ export function useEventListener(
   assertFunction('useEventListener() listener', listener)
   let remove: () => void
   if (isEmitter(target)) {
+    roomFor(ResourceCategory.EVENT)
     // `once` as an EventTarget would take it; off() below also removes a once-listener that has not fired.
     if (options?.once) target.once(type, listener as (...args: unknown[]) => void)
     else target.on(type, listener as (...args: unknown[]) => void)
     remove = () => target.off(type, listener as (...args: unknown[]) => void)
   } else if (isEventTarget(target) && typeof type === 'string') {
+    roomFor(ResourceCategory.EVENT)
     target.addEventListener(type, listener as (event: Event) => void, options)
     remove = () => target.removeEventListener(type, listener as (event: Event) => void, options)
   } else {

@@ -10,7 +10,7 @@ import {
   readProcess,
   signalIfSame,
 } from './process-tree.js'
-import { type Tracked, track } from './track.js'
+import { roomFor, type Tracked, track } from './track.js'
 
 // Not imports: this module is part of the setup file's (leak detection stops process trees), see
 // detect/patch.ts.
@@ -134,6 +134,7 @@ export function useProcess(
   assertPositiveNumber('useProcess() graceMs', graceMs)
   // Its own process group (not on Windows), so that orphans it leaves can still be found.
   const group = spawnOptions.detached ?? process.platform !== 'win32'
+  roomFor(ResourceCategory.PROCESS)
   const child = spawn(command, args, { ...spawnOptions, detached: group })
   // Who the child is (pid and start time), to recognise its pid later even after it was reused.
   const self = child.pid === undefined ? undefined : readProcess(child.pid)

@@ -1,6 +1,6 @@
 import { ResourceCategory, type ResourceOptions } from '../core/types.js'
 import { validateDefinition } from '../core/validate.js'
-import { type Tracked, track } from './track.js'
+import { roomFor, type Tracked, track } from './track.js'
 
 /** A value registered with its cleanup; `await using` releases it at the end of the block. */
 export interface Resource<T> extends Tracked {
@@ -9,7 +9,7 @@ export interface Resource<T> extends Tracked {
 
 /**
  * Registers a value (or what a factory returns) with the function that releases it, in the current
- * test's scope. A factory is called only after the arguments were checked, so bad input opens nothing.
+ * test's scope. A factory is called only after the arguments (and the category's hard limit) were checked, so bad input opens nothing.
  */
 export function useResource<T>(
   factory: () => Promise<T>,
@@ -37,6 +37,7 @@ export function useResource<T>(
     ...track('resource', () => cleanup(value) as void | Promise<void>, settings),
   })
   if (typeof valueOrFactory !== 'function') return wrap(valueOrFactory)
+  roomFor(settings.category)
   const made = (valueOrFactory as () => T | Promise<T>)()
   return made instanceof Promise ? made.then(wrap) : wrap(made as T)
 }

@@ -2,7 +2,7 @@ import type { Server as HttpServer } from 'node:http'
 import type { AddressInfo, Server, Socket } from 'node:net'
 import { describe, InvalidArgumentError } from '../core/errors.js'
 import { ResourceCategory, ResourcePriority } from '../core/types.js'
-import { type Tracked, track } from './track.js'
+import { roomFor, type Tracked, track } from './track.js'
 
 /** A listening server, closed (with every open connection) when the test ends. */
 export interface TrackedServer<S extends Server> extends Tracked {
@@ -71,6 +71,7 @@ export async function useServer<S extends Server>(
   serverOrFactory: S | (() => S | Promise<S>),
   options: UseServerOptions = {},
 ): Promise<TrackedServer<S>> {
+  roomFor(ResourceCategory.NETWORK)
   const server = typeof serverOrFactory === 'function' ? await serverOrFactory() : serverOrFactory
   if (!isServer(server)) {
     const what = typeof serverOrFactory === 'function' ? 'a factory that returned ' : ''

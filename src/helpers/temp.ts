@@ -2,7 +2,7 @@ import { sep } from 'node:path'
 import { describe, InvalidArgumentError, TestkitError } from '../core/errors.js'
 import { ResourceCategory, ResourcePriority } from '../core/types.js'
 import { assertOptions } from '../core/validate.js'
-import { type Tracked, track } from './track.js'
+import { roomFor, type Tracked, track } from './track.js'
 
 // Not an import: each ESM import of a builtin costs a fresh test worker a module facade.
 const { lstat, realpath, rm, unlink } = process.getBuiltinModule('node:fs/promises')
@@ -76,6 +76,7 @@ function checkTempOptions(helper: string, options: unknown): asserts options is 
 /** Creates a temporary directory for this test; it is removed recursively when the test ends. */
 export async function useTempDir(options: TempOptions = {}): Promise<TempDir> {
   checkTempOptions('useTempDir', options)
+  roomFor(ResourceCategory.FILE)
   const root = await realTempRoot()
   // Loaded on first use: a test file that makes no temp path does not pay for tmp-promise.
   const { dir } = await import('tmp-promise')
@@ -86,6 +87,7 @@ export async function useTempDir(options: TempOptions = {}): Promise<TempDir> {
 /** Creates an empty temporary file for this test; it is removed when the test ends. */
 export async function useTempFile(options: TempOptions = {}): Promise<TempFile> {
   checkTempOptions('useTempFile', options)
+  roomFor(ResourceCategory.FILE)
   const root = await realTempRoot()
   const { file } = await import('tmp-promise')
   const created = await file({

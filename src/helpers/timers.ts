@@ -1,7 +1,7 @@
 import { describe, InvalidArgumentError } from '../core/errors.js'
 import { ResourceCategory, ResourcePriority } from '../core/types.js'
 import { assertFunction } from '../core/validate.js'
-import { type Tracked, track } from './track.js'
+import { roomFor, type Tracked, track } from './track.js'
 
 /** Node would take a bad delay as 1 ms (with a warning): a mistake to name instead. */
 function assertDelay(helper: string, ms: unknown): void {
@@ -24,6 +24,7 @@ export interface TrackedTimer extends Tracked {
 export function useTimeout(callback: () => void, ms: number): TrackedTimer {
   assertFunction('useTimeout() callback', callback)
   assertDelay('useTimeout', ms)
+  roomFor(ResourceCategory.TIMER)
   let tracked: Tracked | undefined
   const clear = globalThis.clearTimeout
   const timer = globalThis.setTimeout(() => {
@@ -43,6 +44,7 @@ export function useTimeout(callback: () => void, ms: number): TrackedTimer {
 export function useInterval(callback: () => void, ms: number): TrackedTimer {
   assertFunction('useInterval() callback', callback)
   assertDelay('useInterval', ms)
+  roomFor(ResourceCategory.TIMER)
   const clear = globalThis.clearInterval
   const timer = globalThis.setInterval(callback, ms)
   return {

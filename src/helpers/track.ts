@@ -1,6 +1,6 @@
 import { ResourceCleanupError } from '../core/errors.js'
 import type { ResourceManager } from '../core/manager.js'
-import type { CleanupFunction, ResourceOptions } from '../core/types.js'
+import type { CleanupFunction, ResourceCategory, ResourceOptions } from '../core/types.js'
 import { currentScope } from '../scope/current.js'
 import type { Scope } from '../scope/scope.js'
 
@@ -15,6 +15,14 @@ export interface Tracked {
 
 let counter = 0
 
+/**
+ * Throws, before a helper makes anything, the ResourceLimitError that registering it would: a
+ * category at its hard limit must not get one more process started, directory made or factory run.
+ */
+export function roomFor(category: ResourceCategory, scope: Scope = currentScope()): void {
+  scope.assertRoom(category)
+}
+
 /** Registers `cleanup` in the current scope under a fresh `kind#n` id and returns its handle. */
 export function track(
   kind: string,
@@ -28,7 +36,7 @@ export function track(
   try {
     manager.register(resourceId, cleanup, timeout === undefined ? options : { ...options, timeout })
   } catch (error) {
-    // Made but not registered (a category at its hard limit): released now, not left to leak.
+    // Made but not registered (the category reached its hard limit meanwhile): released now, not left to leak.
     Promise.resolve()
       .then(cleanup)
       .catch(() => {})

@@ -1,7 +1,7 @@
 import type { Worker, WorkerOptions } from 'node:worker_threads'
 import { describe, InvalidArgumentError } from '../core/errors.js'
 import { ResourceCategory, ResourcePriority } from '../core/types.js'
-import { type Tracked, track } from './track.js'
+import { roomFor, type Tracked, track } from './track.js'
 
 // Not an import: each ESM import of a builtin costs a fresh test worker a module facade.
 const { createRequire } = process.getBuiltinModule('node:module')
@@ -19,6 +19,7 @@ export function useWorker(filename: string | URL, options?: WorkerOptions): Trac
   }
   // Loaded here: most test files import the helpers without starting a worker (~1.5 ms saved per file).
   const threads: typeof import('node:worker_threads') = createRequire(import.meta.url)('node:worker_threads')
+  roomFor(ResourceCategory.PROCESS)
   const worker = new threads.Worker(filename, options)
   // A worker that already exited has nothing to terminate; terminate() then resolves at once anyway.
   return {

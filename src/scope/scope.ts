@@ -55,6 +55,16 @@ export class Scope {
     return this.#manager
   }
 
+  /**
+   * Throws the ResourceLimitError that registering one more resource of `category` would, so that a
+   * helper checks before it makes anything (a process, a directory). Without limits, or with room,
+   * nothing happens and no manager is made.
+   */
+  assertRoom(category: ResourceCategory): void {
+    const { limits } = this.#settings
+    if (limits) sharedLimits(limits).assertRoom([category])
+  }
+
   /** Whether anything was registered or found: a scope that was never used costs nothing to close. */
   get isUsed(): boolean {
     return this.#manager !== undefined || this.#leaks !== undefined

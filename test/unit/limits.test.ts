@@ -1,10 +1,17 @@
 import { readdirSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { describe, expect, test } from 'vitest'
 import { resolveOptions } from '../../src/config/options.js'
-import { ResourceCategory, ResourceLimitError, ResourceManager, useProcess } from '../../src/index.js'
+import {
+  ResourceCategory,
+  ResourceLimitError,
+  ResourceManager,
+  useProcess,
+  useResource,
+  useTempDir,
+} from '../../src/index.js'
 import { setTestScope } from '../../src/scope/current.js'
 import { Scope, settingsFor } from '../../src/scope/scope.js'
-import { eventually, isGone } from './helpers/test-scope.js'
 
 /** Pids of this process's children, from /proc. */
 const childPids = () =>
@@ -239,7 +246,7 @@ describe("the testkit() option: limits shared by a test file's scopes", () => {
   })
 })
 
-test('a helper whose resource cannot be registered (at the hard limit) releases it at once: no child is left running', async () => {
+test('at the hard limit useProcess() starts no child', async () => {
   const scope = new Scope('test', settingsFor(resolveOptions({ limits: { process: { hard: 1 } } }, {})))
   setTestScope(scope)
   try {
@@ -252,11 +259,35 @@ test('a helper whose resource cannot be registered (at the hard limit) releases 
       refused = error
     }
     expect(refused).toBeInstanceOf(ResourceLimitError)
-    const extra = childPids().filter((pid) => !before.has(pid))
-    expect(extra).toHaveLength(1)
-    expect(await eventually(() => extra.every(isGone))).toBe(true)
+    expect(childPids().filter((pid) => !before.has(pid))).toEqual([])
   } finally {
     setTestScope(undefined)
     await scope.close()
   }
+})
+
+test('at the hard limit useTempDir() makes no directory and useResource() does not run its factory', async () => {
+  const limits = { file: { hard: 1 }, critical: { hard: 1 } }
+  const scope = new Scope('test', settingsFor(resolveOptions({ limits }, {})))
+  setTestScope(scope)
+  const prefix = `testkit-limit-${process.pid}-`
+  const made = () => readdirSync(tmpdir()).filter((name) => name.startsWith(prefix))
+  try {
+    await useTempDir({ prefix })
+    await expect(useTempDir({ prefix })).rejects.toBeInstanceOf(ResourceLimitError)
+    expect(made()).toHaveLength(1)
+    useResource(1, () => {})
+    let calls = 0
+    expect(() =>
+      useResource(
+        () => ++calls,
+        () => {},
+      ),
+    ).toThrow(ResourceLimitError)
+    expect(calls).toBe(0)
+  } finally {
+    setTestScope(undefined)
+    await scope.close()
+  }
+  expect(made()).toEqual([])
 })
