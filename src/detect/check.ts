@@ -1,6 +1,7 @@
 import { hasUserFrame, madeByRunner, originOf, stackHasFile, stackText } from '../core/origin.js'
 import { realTimers } from '../core/timers.js'
 import type { LeakRecord, ScopeRecord } from '../report/model.js'
+import { hasLateCleanups, lateCleanupFailures } from '../scope/scope.js'
 import { matchesRule, type ScopeSlot } from '../scope/state.js'
 import type { Handle } from './handle.js'
 import { childProcessKind, keepAliveSocketKind, socketKind } from './kinds.js'
@@ -111,6 +112,15 @@ function toLeak(
   }
 }
 
+/** The record of a scope that registered nothing: the failures of cleanups its tests' budgets left. */
+async function lateRecord(): Promise<ScopeRecord | undefined> {
+  if (!hasLateCleanups()) return undefined
+  const cleanupErrors = await lateCleanupFailures()
+  return cleanupErrors.length === 0
+    ? undefined
+    : { resources: 0, cleanupMs: 0, leaks: [], cleanupErrors, slowest: [] }
+}
+
 /**
  * Ends a scope: cleans what it registered, then finds what it created and left alive (after the
  * settle window for what is already closing), reports it and cleans it. Undefined when the scope
@@ -123,7 +133,8 @@ export async function finishSlot(
   label?: string,
 ): Promise<ScopeRecord | undefined> {
   const scope = slot.scope
-  const record = await scope?.close()
+  // A file or run with nothing of its own still waits for, and reports, its tests' late cleanups.
+  const record = scope ? await scope.close() : slot.kind === 'test' ? undefined : await lateRecord()
   const handles = slot.handles
   slot.handles = undefined
   if (detection === undefined || handles === undefined) return record

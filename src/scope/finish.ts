@@ -1,6 +1,7 @@
 import { type DetectionSettings, finishSlot } from '../detect/index.js'
 import type { ScopeMark, ScopeMonitor } from '../monitor/scope-monitor.js'
 import type { ScopeRecord } from '../report/model.js'
+import { hasLateCleanups } from './scope.js'
 import type { ScopeSlot } from './state.js'
 
 /** How an adapter ends its scopes: leak detection and the monitor, each when turned on. */
@@ -26,7 +27,8 @@ export async function endScope(
   const start = performance.now()
   const before = slot.handles && (await monitor.beforeCleanup(slot.handles))
   // Hot path: a test that registered and created nothing has nothing to clean.
-  const isUnused = slot.scope === undefined && slot.handles === undefined
+  const isUnused =
+    slot.scope === undefined && slot.handles === undefined && (slot.kind === 'test' || !hasLateCleanups())
   const record = isUnused ? undefined : await finishSlot(slot, ending.detection, testFile, label)
   return monitor.end(mark, slot, record, before, label, start)
 }

@@ -21,6 +21,27 @@ function stackOf(error: Error): string | undefined {
 }
 
 /**
+ * What a test's cleanup budget left uncleaned, cleaned after the test ended (see Scope.close()): the
+ * next file (or run) scope to end waits for it and reports what failed. Process-global, like the scope
+ * state: a test's scope may be made by the package entry's copy of this module (a helper's first
+ * call), its file's ended by the runtime's.
+ */
+const LATE_KEY = Symbol.for('@orchestr8/testkit.late-cleanups')
+const lateHolder = globalThis as typeof globalThis & {
+  [LATE_KEY]?: Array<Promise<CleanupFailureRecord[]>>
+}
+lateHolder[LATE_KEY] ??= []
+const lateCleanups = lateHolder[LATE_KEY]
+
+/** Whether cleanups a test's budget left are still to be waited for (by the next file or run scope). */
+export const hasLateCleanups = (): boolean => lateCleanups.length > 0
+
+/** Waits for the cleanups tests' budgets left; what failed in them. */
+export async function lateCleanupFailures(): Promise<CleanupFailureRecord[]> {
+  return (await Promise.all(lateCleanups.splice(0))).flat()
+}
+
+/**
  * One scope's resources and findings. Hot path: a scope is created per test, so it allocates its
  * manager and lists only when something is registered or found.
  */
@@ -106,45 +127,56 @@ export class Scope {
 
   /** Cleans what the scope registered and returns what happened, or undefined if it was never used. */
   async close(): Promise<ScopeRecord | undefined> {
-    if (!this.isUsed) return undefined
+    // A file with nothing of its own still reports its tests' late cleanups.
+    if (!this.isUsed && (this.kind === 'test' || !hasLateCleanups())) return undefined
     const manager = this.#manager
     let result: CleanupResult | undefined
+    let cleanupErrors: CleanupFailureRecord[] = []
     if (manager !== undefined) {
       const budget = this.#settings.cleanupBudget
       result = await manager.cleanup(budget === undefined ? undefined : { timeout: budget })
       manager.close()
+      cleanupErrors = this.#failures(result, manager)
+      // What the budget left is cleaned now, after the scope, not never: a temp dir, a child process.
+      if (manager.getResourceCount() > 0) {
+        lateCleanups.push(manager.cleanup().then((late) => this.#failures(late, manager, true)))
+      }
     }
+    if (this.kind !== 'test' && hasLateCleanups()) cleanupErrors.push(...(await lateCleanupFailures()))
     return {
       resources: manager?.getMetrics().registered ?? 0,
       cleanupMs: result?.duration ?? 0,
       leaks: this.#leaks ?? [],
-      cleanupErrors: result && manager ? this.#failures(result, manager) : [],
+      cleanupErrors,
       slowest: (result?.slowest ?? []).slice(0, 3).map((timing) => [timing.resourceId, timing.duration]),
     }
   }
 
-  #failures(result: CleanupResult, manager: ResourceManager): CleanupFailureRecord[] {
+  /** `late`: the pass after the budget ran out, whose failures a later scope reports. */
+  #failures(result: CleanupResult, manager: ResourceManager, late = false): CleanupFailureRecord[] {
     const severity = this.#settings.severity
+    const when = late ? `After the ${this.kind}'s cleanup budget ran out: ` : ''
     const failures: CleanupFailureRecord[] = result.errors.map((error) => {
       const stack = error.timeout ? undefined : stackOf(error.error)
       return {
         resourceId: error.resourceId,
         category: error.category,
         description: error.description,
-        message: error.error.message,
+        message: when + error.error.message,
         ...(stack === undefined ? {} : { stack }),
         origin: firstUserFrame(stack),
         timeout: error.timeout,
         severity,
       }
     })
-    // Left registered because the budget ran out before they started: the scope is over, so say so.
+    if (late) return failures
+    // Left registered because the budget ran out before they started: cleaned after the scope (see close()).
     for (const left of manager.detectLeaks()) {
       failures.push({
         resourceId: left.id,
         category: left.category,
         description: left.description,
-        message: `Not cleaned: the cleanup budget of ${this.#settings.cleanupBudget} ms ran out before it started.`,
+        message: `Not cleaned in time: the cleanup budget of ${this.#settings.cleanupBudget} ms ran out before it started; testkit cleans it after the ${this.kind}.`,
         origin: null,
         timeout: true,
         severity,

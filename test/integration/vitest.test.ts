@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
@@ -347,6 +347,18 @@ describe('the manual setup and sharded runs', () => {
 })
 
 test('cleanupTimeout, cleanupBudget and the per-test overrides apply to the tests that set them', async () => {
+  const budgetDirs = () =>
+    readdirSync(tmpdir()).filter((name) => name.startsWith('testkit-overrides-budget-'))
+  const budgetChildren = () =>
+    readdirSync('/proc')
+      .filter((pid) => /^\d+$/.test(pid))
+      .filter((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('testkit-overrides-budget')
+        } catch {
+          return false
+        }
+      })
   const run = await runVitest('fixtures/vitest/overrides')
 
   expect(run.stdout).toContain('× a cleanup slower than cleanupTimeout fails the test')
@@ -357,9 +369,24 @@ test('cleanupTimeout, cleanupBudget and the per-test overrides apply to the test
   expect(failures).toEqual([
     ['a cleanup slower than cleanupTimeout fails the test', 'slow close', true, 'error'],
     ['the cleanup budget stops what has not started when it runs out', 'eats the budget', true, 'error'],
+    [
+      'the cleanup budget stops what has not started when it runs out',
+      expect.stringMatching(/^temp dir /),
+      true,
+      'error',
+    ],
+    [
+      'the cleanup budget stops what has not started when it runs out',
+      expect.stringMatching(/^process \d+/),
+      true,
+      'error',
+    ],
     ['the cleanup budget stops what has not started when it runs out', 'never reached', true, 'error'],
   ])
+  // What the budget did not reach was cleaned after the test all the same (and its child is no leak).
   expect(run.report?.leaks.map((l) => [l.test, l.type, l.severity])).toEqual([
     ['allowLeaks() turns a leak of that category into a warning', 'PoolConnection', 'warning'],
   ])
+  expect(budgetDirs()).toEqual([])
+  expect(budgetChildren()).toEqual([])
 })
