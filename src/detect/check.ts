@@ -2,7 +2,7 @@ import { hasUserFrame, madeByRunner, originOf, stackHasFile, stackText } from '.
 import { realTimers } from '../core/timers.js'
 import type { LeakRecord, ScopeRecord } from '../report/model.js'
 import { hasLateCleanups, lateCleanupFailures } from '../scope/scope.js'
-import { matchesRule, type ScopeSlot } from '../scope/state.js'
+import { matchesRule, type ScopeSlot, setTestSlot, state } from '../scope/state.js'
 import type { Handle } from './handle.js'
 import { childProcessKind, keepAliveSocketKind, socketKind } from './kinds.js'
 
@@ -112,6 +112,24 @@ function toLeak(
   }
 }
 
+/**
+ * Cleans what a test registered with the test's slot current again, so that what its cleanups create
+ * (a timer that destroys a socket later if it does not close, the timer of a cleanup that timed out)
+ * is noted in the test, which then leaves it out, and is not taken for a leak of the file. Sequential
+ * tests only: a concurrent test's async context is gone by then, and its cleanups' handles go to the file.
+ */
+async function closeInSlot(slot: ScopeSlot, scope: NonNullable<ScopeSlot['scope']>) {
+  if (slot.kind !== 'test' || state.sequential !== undefined || state.storage?.getStore() !== undefined) {
+    return scope.close()
+  }
+  setTestSlot(slot)
+  try {
+    return await scope.close()
+  } finally {
+    if (state.sequential === slot) setTestSlot(undefined)
+  }
+}
+
 /** The record of a scope that registered nothing: the failures of cleanups its tests' budgets left. */
 async function lateRecord(): Promise<ScopeRecord | undefined> {
   if (!hasLateCleanups()) return undefined
@@ -133,9 +151,15 @@ export async function finishSlot(
   label?: string,
 ): Promise<ScopeRecord | undefined> {
   const scope = slot.scope
+  const noted = slot.handles?.length ?? 0
   // A file or run with nothing of its own still waits for, and reports, its tests' late cleanups.
-  const record = scope ? await scope.close() : slot.kind === 'test' ? undefined : await lateRecord()
-  const handles = slot.handles
+  const record = scope
+    ? await closeInSlot(slot, scope)
+    : slot.kind === 'test'
+      ? undefined
+      : await lateRecord()
+  // What the scope's own cleanups created while they ran is theirs, not a leak (see closeInSlot()).
+  const handles = noted === 0 ? undefined : slot.handles?.slice(0, noted)
   slot.handles = undefined
   if (detection === undefined || handles === undefined) return record
   let alive = handles.filter(
