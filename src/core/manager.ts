@@ -138,7 +138,10 @@ export class ResourceManager {
   }
 
   /** Cleans the resources of one category, and first whatever depends on them. */
-  cleanupByCategory(category: ResourceCategory, options?: CleanupOptions): Promise<CleanupResult> {
+  cleanupByCategory(
+    category: ResourceCategory | `${ResourceCategory}`,
+    options?: CleanupOptions,
+  ): Promise<CleanupResult> {
     assertCategory(category)
     return this.#runPass(options, false, (claim) => {
       for (const entry of this.#entries.values()) if (entry.category === category) claim(entry)

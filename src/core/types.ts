@@ -24,7 +24,7 @@ export type CleanupFunction = () => void | Promise<void>
 export interface ResourceDefinition {
   id: string
   cleanup: CleanupFunction
-  category: ResourceCategory
+  category: ResourceCategory | `${ResourceCategory}`
   priority: ResourcePriority
   /** Shown in errors and leak reports. */
   description?: string
@@ -40,7 +40,7 @@ export interface ResourceDefinition {
 /** Options of `register()`: the optional fields of a definition, plus free-form metadata. */
 export interface ResourceOptions {
   /** Defaults to `ResourceCategory.CRITICAL`. */
-  category?: ResourceCategory
+  category?: ResourceCategory | `${ResourceCategory}`
   /** Defaults to `ResourcePriority.MEDIUM`. */
   priority?: ResourcePriority
   /** Shown in errors and leak reports. */

@@ -19,7 +19,7 @@ let counter = 0
  * Throws, before a helper makes anything, the ResourceLimitError that registering it would: a
  * category at its hard limit must not get one more process started, directory made or factory run.
  */
-export function roomFor(category: ResourceCategory, scope: Scope = currentScope()): void {
+export function roomFor(category: `${ResourceCategory}`, scope: Scope = currentScope()): void {
   scope.assertRoom(category)
 }
 

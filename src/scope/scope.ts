@@ -81,7 +81,7 @@ export class Scope {
    * helper checks before it makes anything (a process, a directory). Without limits, or with room,
    * nothing happens and no manager is made.
    */
-  assertRoom(category: ResourceCategory): void {
+  assertRoom(category: `${ResourceCategory}`): void {
     const { limits } = this.#settings
     if (limits) sharedLimits(limits).assertRoom([category])
   }

@@ -237,3 +237,14 @@ describe('await using', () => {
     expect(manager.detectLeaks().map((leak) => [leak.id, leak.reason])).toEqual([['after-close', 'closed']])
   })
 })
+
+test("a category may be given by its name ('network') wherever a ResourceCategory is taken: the types accept it too", async () => {
+  const manager = new ResourceManager()
+  const log: string[] = []
+  manager.register('server', () => void log.push('server'), { category: 'network' })
+  manager.registerBatch([{ id: 'dir', cleanup: () => void log.push('dir'), category: 'file', priority: 1 }])
+
+  expect(manager.getResourcesByCategory()).toMatchObject({ network: 1, file: 1 })
+  await manager.cleanupByCategory('file')
+  expect(log).toEqual(['dir'])
+})
