@@ -53,15 +53,51 @@ export function assertOptions(what: string, value: unknown): void {
 }
 
 function stringList(what: string, value: unknown): string[] {
-  if (!Array.isArray(value) || value.some((item) => typeof item !== 'string' || item === '')) {
-    fail(what, value, 'an array of non-empty strings')
-  }
+  if (!Array.isArray(value)) fail(what, value, 'an array of non-empty strings')
+  const bad = value.findIndex((item) => typeof item !== 'string' || item === '')
+  // The element that is wrong, not just "an array of length N".
+  if (bad >= 0) fail(`${what}[${bad}]`, value[bad], 'a non-empty string')
   return value
 }
+
+/** Throws for the first key of `value` not in `known`: a misspelt option would be ignored in silence. */
+function assertKnownKeys(what: string, value: object, known: ReadonlySet<string>): void {
+  for (const key in value) {
+    if (!known.has(key)) {
+      throw new InvalidArgumentError(
+        `${what} has no option "${key}"; the options are ${[...known].join(', ')}.`,
+      )
+    }
+  }
+}
+
+const managerOptionKeys: ReadonlySet<string> = new Set([
+  'defaultTimeout',
+  'leakAge',
+  'concurrency',
+  'captureOrigin',
+  'exitTimeout',
+  'onLateSettle',
+  'limits',
+  'onSoftLimit',
+])
+// A definition of registerBatch() is checked as register()'s options are, with its id and cleanup.
+const definitionKeys: ReadonlySet<string> = new Set([
+  'category',
+  'priority',
+  'description',
+  'tags',
+  'timeout',
+  'dependencies',
+  'metadata',
+  'id',
+  'cleanup',
+])
 
 /** Checks the constructor options of a manager. */
 export function validateOptions(options: ResourceManagerOptions): void {
   if (options === null || typeof options !== 'object') fail('ResourceManager options', options, 'an object')
+  assertKnownKeys('ResourceManager', options, managerOptionKeys)
   for (const key of ['defaultTimeout', 'leakAge', 'exitTimeout'] as const) {
     if (options[key] !== undefined) assertPositiveNumber(`Option ${key}`, options[key])
   }
@@ -99,6 +135,7 @@ export function validateDefinition(id: unknown, cleanup: unknown, options: unkno
   if (options === null || typeof options !== 'object')
     fail(`Options of resource "${id}"`, options, 'an object')
   const o = options as Record<string, unknown>
+  assertKnownKeys(`Resource "${id}"`, o, definitionKeys)
   const category = o.category ?? ResourceCategory.CRITICAL
   assertCategory(category, `Category of resource "${id}"`)
   const priority = o.priority ?? ResourcePriority.MEDIUM

@@ -62,8 +62,27 @@ describe('register() rejects bad input with a coded error naming the value', () 
       { dependencies: 'b' },
       /Dependencies of resource "a" must be an array of non-empty strings, got "b"/,
     ],
-    ['an empty dependency id', 'a', noop, { dependencies: [''] }, /array of length 1/],
-    ['tags that are not strings', 'a', noop, { tags: [1] }, /Tags of resource "a"/],
+    [
+      'an empty dependency id',
+      'a',
+      noop,
+      { dependencies: ['b', ''] },
+      /Dependencies of resource "a"\[1\] must be a non-empty string, got ""/,
+    ],
+    [
+      'tags that are not strings',
+      'a',
+      noop,
+      { tags: [1] },
+      /Tags of resource "a"\[0\] must be a non-empty string, got 1/,
+    ],
+    [
+      'a misspelt option',
+      'a',
+      noop,
+      { prio: 1 },
+      /Resource "a" has no option "prio"; the options are category, priority, description, tags, timeout, dependencies, metadata, id, cleanup\./,
+    ],
     [
       'a non-string description',
       'a',
@@ -278,6 +297,7 @@ describe('other entry points validate too', () => {
     [{ captureOrigin: -1 }, /Option captureOrigin must be a boolean or a whole number/],
     [{ onLateSettle: 1 }, /Option onLateSettle must be a function, got 1/],
     [null, /ResourceManager options must be an object, got null/],
+    [{ timeout: 5 }, /ResourceManager has no option "timeout"; the options are defaultTimeout, leakAge, /],
   ])('the constructor rejects %o', (options, message) => {
     expect(() => new ResourceManager(options as never)).toThrow(message)
   })
