@@ -124,7 +124,11 @@ export class ResourceManager {
   unregister(id: string): boolean {
     assertId(id)
     const entry = this.#entries.get(id)
-    if (entry === undefined || entry.state !== EntryState.Registered) return false
+    if (entry === undefined || entry.state >= EntryState.Running) return false
+    // Taken by a pass but not started: it leaves that pass. Releasing it frees what it depended on;
+    // its dependents still go, and one that starts later reports it in missingDependencies, as it
+    // would had it been unregistered before the pass.
+    if (entry.state === EntryState.Claimed) (entry.owner as CleanupPass).disown()
     this.#release(entry)
     this.#metrics.released()
     return true

@@ -81,7 +81,7 @@ export class CleanupPass implements EntryOwner {
     this.#wake?.()
   }
 
-  /** Gives up an entry another pass takes over before it started. */
+  /** Gives up an entry before it started: another pass takes it over, or it was unregistered. */
   disown(): void {
     this.#remaining--
     this.#wake?.()

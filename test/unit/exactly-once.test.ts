@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { ResourceCategory, ResourceManager } from '../../src/index.js'
+import { ResourceCategory, ResourceManager, ResourcePriority } from '../../src/index.js'
 
 function counter() {
   const calls = new Map<string, number>()
@@ -11,6 +11,8 @@ function counter() {
     }
   return { calls, cleanupOf }
 }
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 describe('each cleanup runs at most once', () => {
   test('repeated and concurrent passes never run a cleanup twice', async () => {
@@ -107,6 +109,90 @@ describe('each cleanup runs at most once', () => {
     await manager.cleanup()
 
     expect(unregisterDuringCleanup).toBe(false)
+  })
+
+  test('unregister() forgets a resource a running pass has taken but not started: not cleaned, not counted', async () => {
+    const log: string[] = []
+    const manager = new ResourceManager()
+    manager.register('b', () => void log.push('b'), { priority: ResourcePriority.LOW })
+    manager.register(
+      'a',
+      async () => {
+        log.push('a start')
+        await sleep(30)
+      },
+      { priority: ResourcePriority.CRITICAL },
+    )
+
+    const pass = manager.cleanup()
+    await sleep(5)
+    const isUnregistered = manager.unregister('b')
+    const result = await pass
+
+    expect(isUnregistered).toBe(true)
+    expect(log).toEqual(['a start'])
+    expect(result).toMatchObject({ success: true, resourcesProcessed: 1, skipped: [] })
+    expect(manager.getResourceCount()).toBe(0)
+  })
+
+  test('a dependency unregistered while its dependent is being cleaned leaves the pass uncleaned', async () => {
+    const log: string[] = []
+    const manager = new ResourceManager()
+    manager.register('server', () => void log.push('server'))
+    manager.register(
+      'client',
+      async () => {
+        await sleep(30)
+        log.push('client')
+      },
+      { dependencies: ['server'] },
+    )
+
+    const pass = manager.cleanup()
+    await sleep(5)
+    const isUnregistered = manager.unregister('server')
+    const result = await pass
+
+    expect(isUnregistered).toBe(true)
+    expect(log).toEqual(['client'])
+    expect(result.resourcesProcessed).toBe(1)
+  })
+
+  test('a dependent unregistered while it waits in a pass frees its dependency, which the pass still cleans', async () => {
+    const log: string[] = []
+    const manager = new ResourceManager()
+    manager.register('server', () => void log.push('server'), { priority: ResourcePriority.CRITICAL })
+    manager.register('client', () => void log.push('client'), {
+      priority: ResourcePriority.LOW,
+      dependencies: ['server'],
+    })
+    manager.register('slow', () => sleep(30).then(() => void log.push('slow')), {
+      priority: ResourcePriority.CRITICAL,
+    })
+
+    const pass = manager.cleanup()
+    await sleep(5)
+    const isUnregistered = manager.unregister('client')
+    const result = await pass
+
+    expect(isUnregistered).toBe(true)
+    expect(log).toEqual(['slow', 'server'])
+    expect(result).toMatchObject({ resourcesProcessed: 2, missingDependencies: [] })
+  })
+
+  test('a dependency unregistered before its dependent starts is reported missing by that dependent', async () => {
+    const manager = new ResourceManager()
+    manager.register('server', () => {}, { priority: ResourcePriority.LOW })
+    manager.register('client', () => {}, { priority: ResourcePriority.LOW, dependencies: ['server'] })
+    manager.register('slow', () => sleep(30), { priority: ResourcePriority.CRITICAL })
+
+    const pass = manager.cleanup()
+    await sleep(5)
+    manager.unregister('server')
+    const result = await pass
+
+    expect(result.missingDependencies).toEqual([{ resourceId: 'client', dependency: 'server' }])
+    expect(result.resourcesProcessed).toBe(2)
   })
 
   test('an unregistered resource is not cleaned, and its id can be registered again', async () => {
