@@ -1,4 +1,5 @@
 import type { StackHolder } from './origin.js'
+import type { CleanupError } from './types.js'
 import type { ValidDefinition } from './validate.js'
 
 /** Where a registered resource is in its life. States only move forward. */
@@ -30,6 +31,8 @@ export interface Entry extends ValidDefinition {
   /** Unfinished entries that list this one in `dependencies` and were counted while it could still wait. */
   pendingDependents: number
   owner: EntryOwner | undefined
+  /** Set when its cleanup failed or timed out, for the calls that waited for it in another pass. */
+  failure: CleanupError | undefined
 }
 
 /** Cleanup order among entries free to go: lower priority number first, then last registered first. */

@@ -11,7 +11,7 @@ import { findCycle } from './graph.js'
 import { CategoryLimits, SHARED_LIMITS, validateLimits } from './limits.js'
 import { MetricsRecorder } from './metrics.js'
 import { captureStack, formatLocation, originOf, type StackHolder } from './origin.js'
-import { CleanupPass, type PassHost } from './pass.js'
+import { CleanupPass, type PassHost, withWaitedFor } from './pass.js'
 import {
   type CleanupFunction,
   type CleanupOptions,
@@ -289,6 +289,7 @@ export class ResourceManager {
       state: EntryState.Registered,
       pendingDependents: waiting ? waiting.size : 0,
       owner: undefined,
+      failure: undefined,
     }
     if (entry.dependencies) {
       for (const dependency of entry.dependencies) {
@@ -339,13 +340,18 @@ export class ResourceManager {
       options?.concurrency ?? this.#options.concurrency,
       options?.timeout,
     )
+    // Resources another pass had already taken, and those passes: this call answers for them too.
+    const waitedFor = new Set<Entry>()
     const earlier = new Set<Promise<CleanupResult>>()
     // Claims the entry and, transitively, whatever depends on it: a dependency never goes first.
     const claim = (root: Entry) => {
       const stack = [root]
       for (let entry = stack.pop(); entry !== undefined; entry = stack.pop()) {
         if (entry.state !== EntryState.Registered) {
-          if (entry.owner !== pass) earlier.add((entry.owner as CleanupPass).run())
+          if (entry.owner !== pass) {
+            waitedFor.add(entry)
+            earlier.add((entry.owner as CleanupPass).run())
+          }
           continue
         }
         pass.claim(entry)
@@ -355,9 +361,12 @@ export class ResourceManager {
     }
     select(claim)
     if (isFull) this.#fullPasses.push(pass)
-    const result = await pass.run()
-    // Resources another pass had already taken: this call returns once they are done too.
-    await Promise.all(earlier)
+    let result = await pass.run()
+    if (waitedFor.size > 0) {
+      // This call returns once they are done too, and reports how that went.
+      await Promise.all(earlier)
+      result = withWaitedFor(result, waitedFor)
+    }
     if (options?.throwOnError && !result.success) throw new ResourceCleanupError(result)
     return result
   }

@@ -41,6 +41,23 @@ function emptySummary(): CleanupResult['summary'] {
 }
 
 /**
+ * A call's result plus what became of the resources it waited for in other passes: their failures
+ * (the same errors the passes that ran them report) and those left uncleaned. Counts, summary,
+ * timings and duration stay the pass's own, so that each cleanup is counted once across results.
+ */
+export function withWaitedFor(result: CleanupResult, waitedFor: Iterable<Entry>): CleanupResult {
+  const errors = [...result.errors]
+  const skipped = [...result.skipped]
+  for (const entry of waitedFor) {
+    if (entry.failure) errors.push(entry.failure)
+    // Still registered once its pass ended: that pass's budget ran out before it started (or, in a
+    // dying process, the exit pass took it over).
+    else if (entry.state !== EntryState.Finished) skipped.push(entry.id)
+  }
+  return { ...result, success: errors.length === 0 && skipped.length === 0, errors, skipped }
+}
+
+/**
  * One run of cleanups over the entries it claimed. Entries become ready when every dependent has
  * finished; ready entries start in `goesBefore` order. With `concurrency` > 1, ready entries of the
  * same priority (a step) run together; a new step starts when the running one has drained. An
@@ -202,13 +219,14 @@ export class CleanupPass implements EntryOwner {
       this.#summary[entry.category].success++
     } else {
       this.#summary[entry.category].failed++
-      this.#errors.push({
+      entry.failure = {
         resourceId: entry.id,
         category: entry.category,
         description: entry.description,
         error,
         timeout: timedOut,
-      })
+      }
+      this.#errors.push(entry.failure)
     }
   }
 

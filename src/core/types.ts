@@ -76,13 +76,14 @@ export interface MissingDependency {
 export interface CleanupResult {
   success: boolean
   resourcesProcessed: number
+  /** Its failures, then those of resources it waited for in another pass (the errors that pass reports). */
   errors: CleanupError[]
-  /** Milliseconds the pass took. */
+  /** Milliseconds the pass took over its own cleanups, not counting the wait for another pass. */
   duration: number
   summary: Record<ResourceCategory, { success: number; failed: number }>
   /** Listed dependencies that were not registered; informational, not a failure. */
   missingDependencies: MissingDependency[]
-  /** Ids left registered, not started, because the pass's budget ran out. */
+  /** Ids left registered, not started, because the pass's budget (or that of a pass it waited for) ran out. */
   skipped: string[]
   /** The slowest cleanups of the pass, slowest first (at most 5). */
   slowest: CleanupTiming[]

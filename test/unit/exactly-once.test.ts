@@ -207,3 +207,65 @@ describe('each cleanup runs at most once', () => {
     expect(Object.fromEntries(calls)).toEqual({ new: 1 })
   })
 })
+
+describe('a call that waits for resources another pass is cleaning', () => {
+  const failsAfter = (ms: number, error: Error) => () => sleep(ms).then(() => Promise.reject(error))
+
+  test('reports their failures too, as the same errors the pass that ran them reports', async () => {
+    const failure = new Error('slow failed')
+    const manager = new ResourceManager()
+    manager.register('slow', failsAfter(40, failure))
+
+    const first = manager.cleanup()
+    const second = await manager.cleanup()
+    const firstResult = await first
+
+    expect(second.success).toBe(false)
+    expect(second.errors.map((e) => [e.resourceId, e.error])).toEqual([['slow', failure]])
+    expect(firstResult).toMatchObject({ success: false, resourcesProcessed: 1 })
+    expect(firstResult.errors.map((e) => [e.resourceId, e.error])).toEqual([['slow', failure]])
+    // Counted by the pass that ran it only.
+    expect(second.resourcesProcessed).toBe(0)
+    expect(second.summary.critical).toEqual({ success: 0, failed: 0 })
+  })
+
+  test('throws them under throwOnError', async () => {
+    const manager = new ResourceManager()
+    manager.register('slow', failsAfter(40, new Error('slow failed')))
+
+    const first = manager.cleanup()
+    const second = manager.cleanup({ throwOnError: true })
+
+    await expect(second).rejects.toMatchObject({
+      code: 'ERR_RESOURCE_CLEANUP',
+      errors: [expect.objectContaining({ resourceId: 'slow' })],
+    })
+    expect((await first).success).toBe(false)
+  })
+
+  test('reports only what it waited for, not every failure of the other pass', async () => {
+    const manager = new ResourceManager()
+    manager.register('fails', failsAfter(40, new Error('boom')), { category: ResourceCategory.NETWORK })
+    manager.register('tmp', () => sleep(40), { category: ResourceCategory.FILE })
+
+    const first = manager.cleanup({ concurrency: 2 })
+    const files = await manager.cleanupByCategory(ResourceCategory.FILE)
+
+    expect(files).toMatchObject({ success: true, errors: [] })
+    expect((await first).errors.map((e) => e.resourceId)).toEqual(['fails'])
+  })
+
+  test("lists as skipped what it waited for and the other pass's budget left uncleaned", async () => {
+    const manager = new ResourceManager()
+    manager.register('stuck', () => new Promise(() => {}), { priority: ResourcePriority.CRITICAL })
+    manager.register('later', () => {}, { priority: ResourcePriority.LOW })
+
+    const first = manager.cleanup({ timeout: 30 })
+    const second = await manager.cleanup()
+
+    expect(second.success).toBe(false)
+    expect(second.errors.map((e) => [e.resourceId, e.timeout])).toEqual([['stuck', true]])
+    expect(second.skipped).toEqual(['later'])
+    expect((await first).skipped).toEqual(['later'])
+  })
+})
