@@ -138,6 +138,8 @@ export class Scope {
       manager.close()
       cleanupErrors = this.#failures(result, manager)
       // What the budget left is cleaned now, after the scope, not never: a temp dir, a child process.
+      // Its errors never repeat the first pass's: what that pass reported is finished, and a pass
+      // claims or waits for registered resources only.
       if (manager.getResourceCount() > 0) {
         lateCleanups.push(manager.cleanup().then((late) => this.#failures(late, manager, true)))
       }
