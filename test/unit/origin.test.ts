@@ -65,6 +65,9 @@ test("madeByRunner(): whether the stack's first frame is Vitest's own code, from
   expect(madeByRunner(text('/p/node_modules/vitest-plugin-x/index.js:1:1'))).toBe(false)
   expect(madeByRunner(text('helper (/p/src/helper.ts:1:1)'))).toBe(false)
   expect(madeByRunner(text('listOnTimeout (node:internal/timers:581:17)'))).toBe(false)
+  // No frame at all: nothing says it is the runner's.
+  expect(madeByRunner({ text: 'Error' })).toBe(false)
+  expect(madeByRunner({})).toBe(false)
 })
 
 test('a stack with no frame of the user (only the runner, in node_modules) has no user frame', function body() {
