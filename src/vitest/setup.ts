@@ -4,6 +4,7 @@ import { TestkitError } from '../core/errors.js'
 import { allEnded, installDetection, uninstallDetection } from '../detect/index.js'
 import { closeProcFiles } from '../monitor/proc.js'
 import { heapUsed, monitorSettings, type ScopeMark, ScopeMonitor } from '../monitor/scope-monitor.js'
+import { keepEarlierOnly, withEarlierAttempts } from '../report/attempts.js'
 import { type BaselineEntry, BaselineMatcher } from '../report/baseline.js'
 import { hasErrors, leftBy, TestkitScopeError } from '../report/format.js'
 import type { ScopeRecord } from '../report/model.js'
@@ -111,16 +112,13 @@ function baselineAcceptance(entries: readonly BaselineEntry[], acceptAll: boolea
   }
 }
 
-/** Drops an earlier attempt's record: a retried test keeps its last attempt's only, like its result. */
-function clearRecord(task: TaskLike): void {
-  const meta = task.meta as Record<string, unknown>
-  if (META_KEY in meta) delete meta[META_KEY]
-}
-
 /** Records what a scope did and left on its task, and fails it when something is wrong. */
 async function finish(slot: ScopeSlot, task: TaskLike, mark: ScopeMark | undefined): Promise<void> {
-  const record = await endScope(slot, ending, mark, task.filepath ?? task.file?.filepath, fullNameOf(task))
-  if (record === undefined) return clearRecord(task)
+  // An earlier attempt's record (a retry): its failures stay, as warnings, in the last attempt's.
+  const earlier = (task.meta as Record<string, unknown>)[META_KEY] as ScopeRecord | undefined
+  const ended = await endScope(slot, ending, mark, task.filepath ?? task.file?.filepath, fullNameOf(task))
+  const record = withEarlierAttempts(earlier, ended)
+  if (record === undefined) return keepEarlierOnly(task.meta as Record<string, unknown>, META_KEY)
   const root = vitest.inject('testkitRoot') ?? process.cwd()
   accepts?.(record, task, root)
   ;(task.meta as Record<string, unknown>)[META_KEY] = record
@@ -153,7 +151,7 @@ function endTest(slot: ScopeSlot, task: TaskLike, mark: ScopeMark | undefined): 
   if (slot.scope === undefined && (slot.handles === undefined || allEnded(slot.handles))) {
     slot.handles = undefined
     if (mark === undefined || ending.monitor?.endsQuietly(mark, performance.now())) {
-      clearRecord(task)
+      keepEarlierOnly(task.meta as Record<string, unknown>, META_KEY)
       return undefined
     }
   }
