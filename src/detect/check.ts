@@ -159,7 +159,10 @@ export async function finishSlot(
       ? undefined
       : await lateRecord()
   // What the scope's own cleanups created while they ran is theirs, not a leak (see closeInSlot()).
-  const handles = noted === 0 ? undefined : slot.handles?.slice(0, noted)
+  // Hot path: a copy only when they created something.
+  const all = slot.handles
+  const handles =
+    noted === 0 || all === undefined ? undefined : all.length === noted ? all : all.slice(0, noted)
   slot.handles = undefined
   if (detection === undefined || handles === undefined) return record
   let alive = handles.filter(
