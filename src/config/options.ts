@@ -1,6 +1,7 @@
 import { describe, InvalidArgumentError } from '../core/errors.js'
 import { validateLimits } from '../core/limits.js'
 import { type CategoryLimit, ResourceCategory } from '../core/types.js'
+import { assertKnownKeys } from '../core/validate.js'
 
 /** What a finding does: fail the test, warn about it, or not track it at all. */
 export type LeakPolicy = 'fail' | 'warn' | 'off'
@@ -221,12 +222,7 @@ export function resolveOptions(
 ): ResolvedOptions {
   if (options === null || typeof options !== 'object') invalid('options', options, 'an object')
   // A misspelt option would otherwise be dropped in silence, and its default used.
-  const unknown = Object.keys(options).find((key) => !optionNames.has(key))
-  if (unknown !== undefined) {
-    throw new InvalidArgumentError(
-      `testkit has no option "${unknown}"; the options are ${[...optionNames].join(', ')}.`,
-    )
-  }
+  assertKnownKeys('testkit', options, optionNames)
   const leaks = policy('leaks', 'TESTKIT_LEAKS', env, options.leaks)
   // An empty variable counts as unset, as for every other option.
   const reportFrom = fromEnvOr('report', 'TESTKIT_REPORT', env, options.report)

@@ -1,5 +1,10 @@
 import { describe, InvalidArgumentError } from './errors.js'
-import { ResourceCategory, type ResourceManagerOptions, ResourcePriority } from './types.js'
+import {
+  ResourceCategory,
+  type ResourceDefinition,
+  type ResourceManagerOptions,
+  ResourcePriority,
+} from './types.js'
 
 const categories = new Set<unknown>(Object.values(ResourceCategory))
 const priorities = new Set<unknown>(
@@ -61,7 +66,7 @@ function stringList(what: string, value: unknown): string[] {
 }
 
 /** Throws for the first key of `value` not in `known`: a misspelt option would be ignored in silence. */
-function assertKnownKeys(what: string, value: object, known: ReadonlySet<string>): void {
+export function assertKnownKeys(what: string, value: object, known: ReadonlySet<string>): void {
   for (const key in value) {
     if (!known.has(key)) {
       throw new InvalidArgumentError(
@@ -71,28 +76,33 @@ function assertKnownKeys(what: string, value: object, known: ReadonlySet<string>
   }
 }
 
-const managerOptionKeys: ReadonlySet<string> = new Set([
-  'defaultTimeout',
-  'leakAge',
-  'concurrency',
-  'captureOrigin',
-  'exitTimeout',
-  'onLateSettle',
-  'limits',
-  'onSoftLimit',
-])
+// Every key of the types (a missing or extra name is a compile error), in the order messages list them.
+const managerOptionKeys = new Set(
+  Object.keys({
+    defaultTimeout: true,
+    leakAge: true,
+    concurrency: true,
+    captureOrigin: true,
+    exitTimeout: true,
+    onLateSettle: true,
+    limits: true,
+    onSoftLimit: true,
+  } satisfies Record<keyof ResourceManagerOptions, true>),
+)
 // A definition of registerBatch() is checked as register()'s options are, with its id and cleanup.
-const definitionKeys: ReadonlySet<string> = new Set([
-  'category',
-  'priority',
-  'description',
-  'tags',
-  'timeout',
-  'dependencies',
-  'metadata',
-  'id',
-  'cleanup',
-])
+const definitionKeys = new Set(
+  Object.keys({
+    category: true,
+    priority: true,
+    description: true,
+    tags: true,
+    timeout: true,
+    dependencies: true,
+    metadata: true,
+    id: true,
+    cleanup: true,
+  } satisfies Record<keyof ResourceDefinition, true>),
+)
 
 /** Checks the constructor options of a manager. */
 export function validateOptions(options: ResourceManagerOptions): void {
